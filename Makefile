@@ -1,0 +1,37 @@
+# The README's commands. `make run` sets up and opens the explorer; `make test` runs the tests.
+SWIFT ?= swift
+CONFIG ?= release
+BIN = .build/$(CONFIG)
+# Tests read real datasets from here; `make test` supplies MovieLens-100K where it is absent.
+USERLLM_TEST_DATA ?= $(shell if [ -d ../shared/data ]; then cd ../shared/data && pwd; else echo $(CURDIR)/.testdata; fi)
+export USERLLM_TEST_DATA
+
+.PHONY: run test deps test-deps build test-data bench clean
+
+run: deps build
+	$(BIN)/userllm data fetch movielens
+	$(BIN)/userllm-tui --dataset movielens
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
+
+build:
+	$(SWIFT) build -c $(CONFIG)
+
+test: test-deps test-data
+	$(SWIFT) build -c $(CONFIG) --build-tests
+	$(SWIFT) test -c $(CONFIG) --skip-build
+
+# Where $(USERLLM_TEST_DATA)/movielens-100k is missing, take MovieLens-100K from the
+# pinned recbole wheel (../shared/data absent: into .testdata/).
+test-data:
+	@scripts/test-data.sh
+
+bench: build
+	$(BIN)/userllm bench engine
+
+clean:
+	rm -rf .build .testdata

@@ -1,0 +1,46 @@
+// swift-tools-version:5.9
+// Swift 5 language mode on purpose: the engine shares raw buffers across
+// DispatchQueue.concurrentPerform workers, which strict concurrency cannot express.
+import PackageDescription
+
+// The kernels dominate run time; bounds checks inside them cost 2-5x.
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "userllm",
+    products: [
+        .executable(name: "userllm", targets: ["userllm"]),
+        .executable(name: "userllm-tui", targets: ["userllm-tui"]),
+        .library(name: "UserLLM", targets: ["UserLLM"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CNcursesW", path: "Sources/CNcursesW"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: kernelSettings),
+        .target(name: "Timelines", dependencies: ["CZlib"], resources: []),
+        .target(name: "UserLLM", dependencies: ["Tensor", "NN", "Timelines"], swiftSettings: kernelSettings),
+        .target(name: "Explorer", dependencies: ["Timelines"]),
+        .target(name: "ExplorerCurses", dependencies: ["Explorer", "CNcursesW"]),
+
+        .executableTarget(name: "userllm", dependencies: [
+            "UserLLM", "Timelines", "Tensor", "NN",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "userllm-tui", dependencies: [
+            "Explorer", "ExplorerCurses", "UserLLM", "Timelines",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
+        .testTarget(name: "TimelinesTests", dependencies: ["Timelines"]),
+        .testTarget(name: "UserLLMTests", dependencies: ["UserLLM", "NN", "Tensor", "Timelines"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Timelines"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// The Explorer library; see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// The ExplorerCurses library; see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// The Tensor library; see DESIGN.md §2.

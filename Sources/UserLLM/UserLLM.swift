@@ -1,0 +1,1 @@
+// The UserLLM library; see DESIGN.md §2.

@@ -1,0 +1,1 @@
+print("userllm-tui: not yet")

@@ -1,0 +1,6 @@
+import XCTest
+import Explorer
+
+final class ExplorerSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}

@@ -1,0 +1,6 @@
+import XCTest
+import UserLLM
+
+final class UserLLMSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}

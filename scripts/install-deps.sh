@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages userllm builds and tests against, only where missing.
+# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
+set -euo pipefail
+packages=(libopenblas-dev libncursesw5-dev zlib1g-dev)
+if [ "${1:-}" = "--test" ]; then
+    # tmux drives the explorer's end-to-end test; python3-torch regenerates golden fixtures
+    # (the tests read the committed fixtures; torch is for Tools/reference only).
+    packages+=(tmux python3 python3-pip python3-numpy)
+fi
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing Debian packages: ${missing[*]}"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
