@@ -1,1 +1,0 @@
-print("userllm: not yet")
