@@ -78,14 +78,37 @@ final class LanguageModelTests: XCTestCase {
         for block in model.blocks { block.xattn!.gate.pointer[0] = gen.nextNormal() }  // let the user matter
         let prefix = randomTensor([2, 2, 16], seed: 12), user = randomTensor([2, 4, 16], seed: 13)
         let tokens = randomTokens(2 * 6, vocab: 11, seed: 14)
-        let full = Autograd.noGrad { model(tokens: tokens, batch: 2, prefix: prefix, user: user, userLengths: [4, 3]) }
+        let full = Autograd.noGrad {
+            model(tokens: tokens, batch: 2, prefix: prefix, prefixLengths: [2, 1], user: user, userLengths: [4, 3])
+        }
+        // The padded prefix row (batch 1, row 1) is never attended.
+        for i in (3 * 16)..<(4 * 16) { prefix.pointer[i] = 40 }
+        let repadded = Autograd.noGrad {
+            model(tokens: tokens, batch: 2, prefix: prefix, prefixLengths: [2, 1], user: user, userLengths: [4, 3])
+        }
+        XCTAssertEqual(maxAbsDifference(full, repadded), 0)
 
         let state = model.makeDecodeState(batch: 2, capacity: 12, user: user, userLengths: [4, 3])
         func columns(_ range: Range<Int>) -> [Int32] { (0..<2).flatMap { b in range.map { tokens[b * 6 + $0] } } }
-        var pieces = [model.decode(tokens: columns(0..<3), prefix: prefix, state: state)]
+        var pieces = [model.decode(tokens: columns(0..<3), prefix: prefix, prefixLengths: [2, 1], state: state)]
         for t in 3..<6 { pieces.append(model.decode(tokens: columns(t..<(t + 1)), state: state)) }
         XCTAssertEqual(state.length, 2 + 6)
         XCTAssertLessThan(maxAbsDifference(Tensor.concat(pieces, axis: 1), full), 1e-5)
+    }
+
+    func testDecodeStateReorderFollowsTheChosenRows() {
+        let model = LanguageModel(config: micro, seed: 25)
+        let user = randomTensor([1, 3, 8], seed: 26)
+        let both = Tensor.concat([user, user], axis: 0)  // two beams of one user
+        let state = model.makeDecodeState(batch: 2, capacity: 8, user: both)
+        _ = model.decode(tokens: [1, 2, 3, 4, 5, 6], state: state)  // beams differ
+        state.reorder([1, 1])
+        let next = model.decode(tokens: [7, 7], state: state)
+        let reference = model.makeDecodeState(batch: 1, capacity: 8, user: user)
+        _ = model.decode(tokens: [4, 5, 6], state: reference)
+        let expected = model.decode(tokens: [7], state: reference)
+        XCTAssertLessThan(maxAbsDifference(next.sliced(axis: 0, range: 0..<1), expected), 1e-5)
+        XCTAssertLessThan(maxAbsDifference(next.sliced(axis: 0, range: 1..<2), expected), 1e-5)
     }
 
     func testCrossAttentionAtZeroGatesLeavesThePretrainedModelUnchanged() throws {

@@ -46,18 +46,22 @@ public final class LanguageModel: Module {
 
     /// Training / scoring forward: `tokens` (B·T ids, row-major (B, T)) → logits (B, T, V)
     /// at the token positions. `prefix` (B, P, d): soft-prompt embeddings placed before the
-    /// tokens. `user` (B, M, d) with `userLengths` (real rows per batch entry): the
-    /// cross-attention context, required exactly when the model has cross-attention.
-    public func callAsFunction(tokens: [Int32], batch: Int, prefix: Tensor? = nil, user: Tensor? = nil,
-                               userLengths: [Int]? = nil) -> Tensor {
-        logits(hiddenStates(tokens: tokens, batch: batch, prefix: prefix, user: user, userLengths: userLengths))
+    /// tokens; `prefixLengths`: real prefix rows per batch entry (rows past it are padding,
+    /// never attended; positions still count them). `user` (B, M, d) with `userLengths`
+    /// (real rows per batch entry): the cross-attention context, required exactly when the
+    /// model has cross-attention.
+    public func callAsFunction(tokens: [Int32], batch: Int, prefix: Tensor? = nil, prefixLengths: [Int]? = nil,
+                               user: Tensor? = nil, userLengths: [Int]? = nil) -> Tensor {
+        logits(hiddenStates(tokens: tokens, batch: batch, prefix: prefix, prefixLengths: prefixLengths,
+                            user: user, userLengths: userLengths))
     }
 
     /// The final-normed hidden states at the token positions, (B, T, d).
-    public func hiddenStates(tokens: [Int32], batch: Int, prefix: Tensor? = nil, user: Tensor? = nil,
-                             userLengths: [Int]? = nil) -> Tensor {
+    public func hiddenStates(tokens: [Int32], batch: Int, prefix: Tensor? = nil, prefixLengths: [Int]? = nil,
+                             user: Tensor? = nil, userLengths: [Int]? = nil) -> Tensor {
         let contexts = user.map { userContexts($0, lengths: userLengths) }
-        return run(tokens: tokens, batch: batch, prefix: prefix, contexts: contexts, caches: nil)
+        return run(tokens: tokens, batch: batch, prefix: prefix, prefixLengths: prefixLengths,
+                   contexts: contexts, state: nil)
     }
 
     /// Tied output head: (…, d) → (…, V).
@@ -80,6 +84,9 @@ public final class LanguageModel: Module {
         public let contexts: [CrossAttentionContext]?
         /// Positions filled so far (prefix included).
         public var length: Int { caches.first?.length ?? 0 }
+        /// The prefix given at the first step: its size and real rows per batch entry.
+        var prefixSize = 0
+        var prefixLengths: [Int]?
 
         init(batch: Int, caches: [KVCache], contexts: [CrossAttentionContext]?) {
             self.batch = batch
@@ -90,6 +97,7 @@ public final class LanguageModel: Module {
         /// Beam search: batch row i continues from old row `sources[i]`.
         public func reorder(_ sources: [Int]) {
             for cache in caches { cache.reorder(sources) }
+            prefixLengths = prefixLengths.map { lengths in sources.map { lengths[$0] } }
             // Contexts are per user; beams of one user share them, so they need no reorder
             // unless the batch mixes users — then the caller rebuilds the state.
         }
@@ -109,20 +117,35 @@ public final class LanguageModel: Module {
     }
 
     /// Feeds new tokens (B·Tn ids, row-major) — and on the first call an optional prefix
-    /// (B, P, d) — through the model, appending to the caches; returns the logits of the new
-    /// token positions (B, Tn, V). Runs without a tape. Equals the matching rows of the full
-    /// forward.
-    public func decode(tokens: [Int32], prefix: Tensor? = nil, state: DecodeState) -> Tensor {
+    /// (B, P, d) with its `prefixLengths` — through the model, appending to the caches;
+    /// returns the logits of the new token positions (B, Tn, V). Runs without a tape.
+    /// Equals the matching rows of the full forward.
+    public func decode(tokens: [Int32], prefix: Tensor? = nil, prefixLengths: [Int]? = nil,
+                       state: DecodeState) -> Tensor {
         Autograd.noGrad {
-            logits(run(tokens: tokens, batch: state.batch, prefix: prefix, contexts: state.contexts, caches: state.caches))
+            logits(run(tokens: tokens, batch: state.batch, prefix: prefix, prefixLengths: prefixLengths,
+                       contexts: state.contexts, state: state))
         }
     }
 
-    private func run(tokens: [Int32], batch: Int, prefix: Tensor?, contexts: [CrossAttentionContext]?,
-                     caches: [KVCache]?) -> Tensor {
+    private func run(tokens: [Int32], batch: Int, prefix: Tensor?, prefixLengths: [Int]?,
+                     contexts: [CrossAttentionContext]?, state: DecodeState?) -> Tensor {
         precondition(batch > 0 && tokens.count % batch == 0, "\(tokens.count) tokens do not split into \(batch) rows")
         precondition(!config.crossAttention || contexts != nil, "a model with cross-attention needs user embeddings")
+        precondition(prefixLengths == nil || prefix != nil, "prefixLengths without a prefix")
         let t = tokens.count / batch
+        let start = state?.length ?? 0
+        if let state, let prefix {
+            precondition(start == 0, "a prefix can only open a sequence (decode step at position \(start))")
+            state.prefixSize = prefix.shape[1]
+            state.prefixLengths = prefixLengths
+        }
+        // Padded prefix rows are hidden from every query: (B, Tk) over all keys so far.
+        let prefixSize = state?.prefixSize ?? prefix?.shape[1] ?? 0
+        let keyMask = (state?.prefixLengths ?? prefixLengths).map { lengths -> [Bool] in
+            let total = start + (prefix?.shape[1] ?? 0) + t
+            return (0..<batch).flatMap { b in (0..<total).map { j in j >= prefixSize || j < lengths[b] } }
+        }
         var x = tokenEmbedding(tokens, shape: [batch, t])  // (B, T, d)
         let p = prefix?.shape[1] ?? 0
         if let prefix {
@@ -131,7 +154,7 @@ public final class LanguageModel: Module {
             x = Tensor.concat([prefix, x], axis: 1)  // (B, P + T, d)
         }
         for (i, block) in blocks.enumerated() {
-            x = block(x, causal: true, cache: caches?[i], context: contexts?[i])
+            x = block(x, causal: true, keyMask: keyMask, cache: state?.caches[i], context: contexts?[i])
         }
         let h = norm(x)
         return p == 0 ? h : h.sliced(axis: 1, range: p..<(p + t))  // (B, T, d)
