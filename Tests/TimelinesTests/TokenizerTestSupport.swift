@@ -66,7 +66,7 @@ enum TokenizerTestSupport {
         let file = try dataset("movielens-latest-small").appendingPathComponent("movies.csv")
         let text = try String(contentsOf: file, encoding: .utf8)
         var titles: [String] = []
-        for (n, line) in text.split(separator: "\n").enumerated() where n > 0 {
+        for (n, line) in text.split(whereSeparator: \.isNewline).enumerated() where n > 0 {
             guard let firstComma = line.firstIndex(of: ","), let lastComma = line.lastIndex(of: ",") else { continue }
             var title = String(line[line.index(after: firstComma)..<lastComma])
             if title.hasPrefix("\"") && title.hasSuffix("\"") {
@@ -82,7 +82,7 @@ enum TokenizerTestSupport {
         let file = try dataset("amazon-fashion").appendingPathComponent("AMAZON_FASHION_5.json")
         let text = try String(contentsOf: file, encoding: .utf8)
         var reviews: [String] = []
-        for line in text.split(separator: "\n") {
+        for line in text.split(whereSeparator: \.isNewline) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
             if let review = object["reviewText"] as? String { reviews.append(review) }
             if let summary = object["summary"] as? String { reviews.append(summary) }
