@@ -123,3 +123,16 @@ struct PreTokenizer {
         }
     }
 }
+
+extension BPETokenizer {
+    /// GPT-2's pre-tokenization of `text` into words, before any merge (for display and
+    /// for checking against a regex engine).
+    public static func words(in text: String) -> [String] {
+        var words: [String] = []
+        let utf8 = Array(text.utf8)
+        utf8.withUnsafeBufferPointer { bytes in
+            PreTokenizer.split(bytes) { words.append(String(decoding: bytes[$0], as: UTF8.self)) }
+        }
+        return words
+    }
+}
