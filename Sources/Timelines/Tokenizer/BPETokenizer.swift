@@ -54,7 +54,9 @@ public final class BPETokenizer: @unchecked Sendable {
     private let startsAddedToken: [Bool]
 
     private let cacheLock = NSLock()
-    private var wordCache: [[UInt8]: [Int32]] = [:]
+    /// Word → ids, keyed by a 64-bit hash of the word's bytes so a hit allocates nothing;
+    /// the entry keeps the bytes, and a hash collision is treated as a miss.
+    private var wordCache: [UInt64: (bytes: [UInt8], ids: [Int32])] = [:]
     /// Words longer than this are merged every time: bounds the cache's memory.
     private let maxCachedWordBytes = 64
 
@@ -212,22 +214,24 @@ public final class BPETokenizer: @unchecked Sendable {
     }
 
     private func encodeWord(_ word: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {
-        let cacheable = word.count <= maxCachedWordBytes
-        let key = cacheable ? Array(word) : []
-        if cacheable {
-            cacheLock.lock()
-            let hit = wordCache[key]
-            cacheLock.unlock()
-            if let hit {
-                ids.append(contentsOf: hit)
-                return
-            }
+        guard word.count <= maxCachedWordBytes else {
+            ids.append(contentsOf: mergeWord(word))
+            return
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
+        for b in word { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        cacheLock.lock()
+        let hit = wordCache[hash]
+        cacheLock.unlock()
+        if let hit, hit.bytes.elementsEqual(word) {
+            ids.append(contentsOf: hit.ids)
+            return
         }
         let merged = mergeWord(word)
         ids.append(contentsOf: merged)
-        if cacheable {
+        if hit == nil {
             cacheLock.lock()
-            wordCache[key] = merged
+            wordCache[hash] = (Array(word), merged)
             cacheLock.unlock()
         }
     }
