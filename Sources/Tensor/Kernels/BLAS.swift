@@ -1,0 +1,27 @@
+import COpenBLAS
+
+/// Thin, row-major wrappers over CBLAS. Every matrix product in the engine goes through
+/// `gemm`, so transposes are expressed as flags rather than copies.
+public enum BLAS {
+    /// C = alpha · op(A) · op(B) + beta · C, row-major; op(A) is (M, K), op(B) is (K, N).
+    /// Leading dimensions default to the contiguous row lengths.
+    @inline(__always)
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
+                            b: UnsafePointer<Float>, ldb: Int? = nil,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            // BLAS would leave C untouched when K = 0; the product is beta·C.
+            if beta == 0 { for i in 0..<(m * (ldc ?? n)) { c[i] = 0 } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans,
+                    transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda ?? (transA ? m : k)),
+                    b, Int32(ldb ?? (transB ? k : n)),
+                    beta, c, Int32(ldc ?? n))
+    }
+}

@@ -1,0 +1,73 @@
+/// Elementwise arithmetic with broadcasting. Each op's backward sits beside its forward.
+extension Tensor {
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastBinary(a, b, +)
+        return record(out, op: "add", inputs: [a, b]) { g, _ in
+            a.accumulateGrad(sumToShape(g, a.shape))
+            b.accumulateGrad(sumToShape(g, b.shape))
+        }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastBinary(a, b, -)
+        return record(out, op: "sub", inputs: [a, b]) { g, _ in
+            a.accumulateGrad(sumToShape(g, a.shape))
+            if b.requiresGrad { b.accumulateGrad(sumToShape(g.mapped { -$0 }, b.shape), owned: true) }
+        }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastBinary(a, b, *)
+        return record(out, op: "mul", inputs: [a, b]) { g, _ in
+            if a.requiresGrad { a.accumulateGrad(sumToShape(broadcastBinary(g, b, *), a.shape), owned: true) }
+            if b.requiresGrad { b.accumulateGrad(sumToShape(broadcastBinary(g, a, *), b.shape), owned: true) }
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastBinary(a, b, /)
+        return record(out, op: "div", inputs: [a, b]) { g, _ in
+            if a.requiresGrad { a.accumulateGrad(sumToShape(broadcastBinary(g, b, /), a.shape), owned: true) }
+            if b.requiresGrad {
+                // d(a/b)/db = -a/b²
+                let ab2 = broadcastBinary(a, broadcastBinary(b, b, *), /)
+                b.accumulateGrad(sumToShape(broadcastBinary(g, ab2, { -$0 * $1 }), b.shape), owned: true)
+            }
+        }
+    }
+
+    /// `f` applied elementwise, no tape: a building block for backward passes.
+    public func mapped(_ f: (Float) -> Float) -> Tensor {
+        let out = Tensor.empty(shape)
+        let src = pointer, dst = out.pointer
+        for i in 0..<count { dst[i] = f(src[i]) }
+        return out
+    }
+
+    /// `f(a, b)` with broadcasting, no tape. Fast paths for equal shapes, a scalar `b`,
+    /// and `b` matching `a`'s trailing axes (a bias); the general case walks indices.
+    public static func broadcastBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        let pa = a.pointer, pb = b.pointer
+        if a.shape == b.shape {
+            let out = Tensor.empty(a.shape), po = out.pointer
+            for i in 0..<a.count { po[i] = f(pa[i], pb[i]) }
+            return out
+        }
+        let shape = Broadcast.shape(a.shape, b.shape)
+        let out = Tensor.empty(shape), po = out.pointer
+        if shape == a.shape && b.count == 1 {
+            let s = pb[0]
+            for i in 0..<a.count { po[i] = f(pa[i], s) }
+        } else if shape == a.shape && b.count > 0 && Array(a.shape.suffix(b.rank)) == b.shape {
+            let inner = b.count
+            for row in 0..<(a.count / inner) {
+                let base = row * inner
+                for j in 0..<inner { po[base + j] = f(pa[base + j], pb[j]) }
+            }
+        } else {
+            let sa = Broadcast.strides(of: a.shape, in: shape), sb = Broadcast.strides(of: b.shape, in: shape)
+            forEachIndex(shape) { linear, offset in po[linear] = f(pa[offset(sa)], pb[offset(sb)]) }
+        }
+        return out
+    }
+}

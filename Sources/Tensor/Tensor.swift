@@ -1,1 +1,0 @@
-// The Tensor library; see DESIGN.md §2.
