@@ -188,3 +188,26 @@ private enum NaiveBPE {
         return result
     }
 }
+
+/// Encoding from many threads at once (the word cache is shared) gives the serial result.
+final class TokenizerConcurrencyTests: XCTestCase {
+    func testConcurrentEncodingMatchesSerial() throws {
+        let (titles, sentences) = try TokenizerTestSupport.movieLens100KTitlesAndSentences()
+        let tokenizer = BPETokenizer.train(corpus: sentences, vocabSize: 800)
+        let texts = titles + sentences
+        let serial = try BPETokenizer(tokenizerJSON: Data(tokenizer.tokenizerJSON().utf8))
+        let expected = texts.map { serial.encode($0) }
+        let lock = NSLock()
+        var mismatches = 0
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            var local = 0
+            for (n, text) in texts.enumerated() where (n + worker) % 2 == 0 {
+                if tokenizer.encode(text) != expected[n] { local += 1 }
+            }
+            lock.lock(); mismatches += local; lock.unlock()
+        }
+        XCTAssertEqual(mismatches, 0)
+        XCTAssertEqual(tokenizer.piece(expected[0][0]) + tokenizer.piece(expected[0][1]),
+                       String(texts[0].prefix(tokenizer.piece(expected[0][0]).count + tokenizer.piece(expected[0][1]).count)))
+    }
+}

@@ -11,7 +11,8 @@ covered:
   hf-pairs/tokenizer.json    merges as [a, b] pairs (what tokenizers >= 0.20 writes),
                              add_prefix_space = false (GPT-2)
   hf-strings/tokenizer.json  merges rewritten as "a b" strings (older files, GPT-2 and
-                             RoBERTa on the Hub), add_prefix_space = true
+                             RoBERTa on the Hub), add_prefix_space = true, plus an
+                             lstrip special token <mask> and a non-special added token
 and golden.json: {"strings": [...], "hf-pairs": [[ids]...], "hf-strings": [[ids]...]}.
 """
 import json
@@ -19,7 +20,7 @@ import os
 import sys
 
 import tokenizers
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
 
 # Written for this fixture; mixes the shapes the encoder must get right: contractions,
 # digits, punctuation runs, whitespace runs, tabs/newlines, accents, CJK, emoji.
@@ -82,6 +83,11 @@ TEST_STRINGS = [
     "odd spaces a\u180e\u180eb a\u200b\u200bb a\ufeffb a\u1680\u1680b a\u2028b \u000b\u000c",
     "categories x\u00b2y a\u2167b \u01c5x \u02b0a \u0661\u0662\u0663 '\u0053 's'll",
     "lone surrogate-free astral \U0001d400\U0001d7ce \U00020000",
+    # Added tokens of hf-strings only (plain text for hf-pairs): RoBERTa-style <mask>
+    # swallowing the spaces on its left, and a non-special added token.
+    "Fill the <mask> here, then   <mask>  again",
+    "<mask>start and end<mask>",
+    "we had movie night twice: movie nightmovie night!",
 ]
 
 
@@ -97,6 +103,9 @@ def train(add_prefix_space):
         show_progress=False,
     )
     tok.train_from_iterator(TRAINING_TEXT, trainer)
+    if add_prefix_space:
+        tok.add_special_tokens([AddedToken("<mask>", lstrip=True, rstrip=False, special=True, normalized=False)])
+        tok.add_tokens([AddedToken("movie night", special=False, normalized=False)])
     return tok
 
 
