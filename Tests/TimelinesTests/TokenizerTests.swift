@@ -211,3 +211,25 @@ final class TokenizerConcurrencyTests: XCTestCase {
                        String(texts[0].prefix(tokenizer.piece(expected[0][0]).count + tokenizer.piece(expected[0][1]).count)))
     }
 }
+
+final class TokenizerCorpusTests: XCTestCase {
+    func testCatalogueSentencesAndReviews() throws {
+        let catalogue = try TokenizerTestSupport.movieLens100KCatalogue()
+        let items = catalogue.enumerated().map { n, movie in
+            Item(rawID: "\(n + 1)", name: "\(movie.title) (\(movie.year))", categories: movie.genres)
+        }
+        let events = [Event(user: 0, item: 0, rating: 5, timestamp: 1, text: "Loved it.", summary: "Five stars"),
+                      Event(user: 0, item: 1, rating: 3, timestamp: 2)]
+        let dataset = Dataset(name: "movielens-100k", domain: .movies, users: [User(rawID: "1")], items: items,
+                              events: events, report: LoadReport())
+        let texts = TokenizerCorpus.texts(for: dataset, reviewsOf: events)
+        XCTAssertEqual(texts.count, 1682 + 2)
+        XCTAssertEqual(texts[0], "Toy Story (1995) is an Animation, Children's, Comedy movie.")
+        XCTAssertEqual(texts[1], "GoldenEye (1995) is an Action, Adventure, Thriller movie.")
+        XCTAssertEqual(Array(texts.suffix(2)), ["Loved it.", "Five stars"])
+        XCTAssertEqual(TokenizerCorpus.catalogueSentence(Item(rawID: "x", name: "Gift Card"), domain: .products),
+                       "Gift Card is a product.")
+        XCTAssertEqual(TokenizerCorpus.catalogueSentence(Item(rawID: "x", name: "Cafe", categories: ["Bakery"]), domain: .places),
+                       "Cafe is a Bakery place.")
+    }
+}
