@@ -83,6 +83,10 @@ TEST_STRINGS = [
     "odd spaces a\u180e\u180eb a\u200b\u200bb a\ufeffb a\u1680\u1680b a\u2028b \u000b\u000c",
     "categories x\u00b2y a\u2167b \u01c5x \u02b0a \u0661\u0662\u0663 '\u0053 's'll",
     "lone surrogate-free astral \U0001d400\U0001d7ce \U00020000",
+    # Words over 64 symbols take the encoder's heap path.
+    "the" * 40 + " " + "ab" * 70 + " " + "1995" * 30,
+    "🍿🎬⭐" * 12 + " " + "!?." * 40 + " " + "a" * 129,
+    "Spasibo" + "Спасибо" * 15 + " " + "movienight" * 9,
     # Added tokens of hf-strings only (plain text for hf-pairs): RoBERTa-style <mask>
     # swallowing the spaces on its left, and a non-special added token.
     "Fill the <mask> here, then   <mask>  again",
@@ -131,8 +135,17 @@ def main():
         tok = Tokenizer.from_file(path)
         golden[name] = [tok.encode(s).ids for s in TEST_STRINGS]
         golden[name + "-decoded"] = [tok.decode(ids, skip_special_tokens=False) for ids in golden[name]]
+    # One line per string / id list, so a diff shows which string changed.
     with open(os.path.join(out, "golden.json"), "w", encoding="utf-8") as f:
-        json.dump(golden, f, ensure_ascii=False, indent=1)
+        f.write("{\n")
+        for n, (key, value) in enumerate(golden.items()):
+            if isinstance(value, list):
+                items = ",\n  ".join(json.dumps(v, ensure_ascii=False) for v in value)
+                f.write(f' "{key}": [\n  {items}\n ]')
+            else:
+                f.write(f' "{key}": {json.dumps(value)}')
+            f.write(",\n" if n + 1 < len(golden) else "\n")
+        f.write("}\n")
 
 
 if __name__ == "__main__":

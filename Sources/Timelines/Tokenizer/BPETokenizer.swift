@@ -45,7 +45,7 @@ public final class BPETokenizer: @unchecked Sendable {
     /// The single-byte token of each byte value, -1 where the vocabulary has none.
     private let byteTokenID: [Int32]
     /// (left << 32 | right) → (rank << 32 | result).
-    private let mergeLookup: [UInt64: UInt64]
+    let mergeLookup: [UInt64: UInt64]
     private let idForBytes: [[UInt8]: Int32]
     private let specialIDs: [String: Int32]
     private let isSpecialID: Set<Int32>
@@ -237,7 +237,8 @@ public final class BPETokenizer: @unchecked Sendable {
     }
 
     /// Applies merges as Hugging Face does: repeatedly the lowest-ranked adjacent pair,
-    /// leftmost first, one occurrence at a time.
+    /// leftmost first, one occurrence at a time. Short words rescan (cheap, no heap); long
+    /// ones take the heap path, which is O(n log n) where the rescan would be O(n²).
     func mergeWord(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
         if options.ignoreMerges, let id = idForBytes[Array(word)] { return [id] }
         var symbols: [Int32] = []
@@ -246,6 +247,7 @@ public final class BPETokenizer: @unchecked Sendable {
             let id = byteTokenID[Int(b)]
             if id >= 0 { symbols.append(id) } else if let unk = options.unknownID { symbols.append(unk) }
         }
+        if symbols.count > 64 { return mergeLongWord(symbols) }
         while symbols.count > 1 {
             var bestRank = UInt64.max
             var bestIndex = -1
