@@ -13,6 +13,9 @@ final class ByteSource {
     private let compressedCapacity = 1 << 18
     private var streamEnded = false
     private var inputExhausted = false
+    /// A gzip error met after some bytes were inflated: those bytes go out first, the
+    /// error on the next call, so the lines before a truncation are still read.
+    private var pendingError: DatasetError?
 
     init(path: String) throws {
         self.path = path
@@ -51,9 +54,15 @@ final class ByteSource {
             }
             return n
         }
+        if let e = pendingError { throw e }
         stream.next_out = buffer
         stream.avail_out = UInt32(capacity)
-        while stream.avail_out > 0 {
+        func fail(_ e: DatasetError) throws -> Bool {
+            if Int(stream.avail_out) == capacity { throw e }
+            pendingError = e
+            return true
+        }
+        fill: while stream.avail_out > 0 {
             if stream.avail_in == 0 && !inputExhausted {
                 let n = fread(compressed, 1, compressedCapacity, file)
                 if n == 0 {
@@ -64,9 +73,7 @@ final class ByteSource {
                 }
             }
             if stream.avail_in == 0 && inputExhausted {
-                if !streamEnded {
-                    throw DatasetError.truncatedGzip(path: path)
-                }
+                if !streamEnded, try fail(.truncatedGzip(path: path)) { break fill }
                 break
             }
             if streamEnded {
@@ -82,10 +89,10 @@ final class ByteSource {
                 break
             case Z_BUF_ERROR:
                 // No progress possible: needs more input, loop reads it (or reports truncation).
-                if stream.avail_in != 0 { throw DatasetError.corruptGzip(path: path, reason: "inflate made no progress") }
+                if stream.avail_in != 0, try fail(.corruptGzip(path: path, reason: "inflate made no progress")) { break fill }
             default:
                 let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-                throw DatasetError.corruptGzip(path: path, reason: message)
+                if try fail(.corruptGzip(path: path, reason: message)) { break fill }
             }
         }
         return capacity - Int(stream.avail_out)
