@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Timelines
+
+/// `userllm data bench`: loading and example-building speed, and peak memory.
+struct DataBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time loading ml-latest-small and building all training examples; load a synthetic 20M-row ratings.csv.",
+        discussion: "Make the synthetic folder with: python3 scripts/make-synthetic-ratings.py /tmp/ml-synthetic-20m. Build with -c release."
+    )
+
+    @Option(help: "ml-latest-small folder (default: $USERLLM_TEST_DATA/movielens-latest-small).")
+    var small: String?
+
+    @Option(help: "Folder with a synthetic ml-20m-format ratings.csv + movies.csv.")
+    var synthetic: String?
+
+    @Option(help: "Repeat the small benchmark this many times (best time is reported).")
+    var repeats: Int = 3
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        let smallDir = small ?? ((env["USERLLM_TEST_DATA"] ?? "../shared/data") + "/movielens-latest-small")
+        var rows: [[String]] = []
+        if FileManager.default.fileExists(atPath: smallDir) {
+            var best = (load: Double.infinity, timelines: Double.infinity, examples: Double.infinity)
+            var counts: [String] = []
+            var eventCount = 0
+            for _ in 0..<max(1, repeats) {
+                let t0 = now()
+                let ds = try Dataset.load(from: URL(fileURLWithPath: smallDir), strict: true)
+                let t1 = now()
+                let builder = ExampleBuilder(dataset: ds)
+                let t2 = now()
+                counts = []
+                for task in TaskKind.allCases where builder.supports(task) {
+                    counts.append("\(task.rawValue) \(DataTable.n(builder.examples(task, .train).count))")
+                }
+                let t3 = now()
+                eventCount = ds.events.count
+                best = (min(best.load, t1 - t0), min(best.timelines, t2 - t1), min(best.examples, t3 - t2))
+            }
+            rows.append(["ml-latest-small: load", DataTable.n(eventCount), ms(best.load), rate(eventCount, best.load), ""])
+            rows.append(["ml-latest-small: timelines", DataTable.n(eventCount), ms(best.timelines), rate(eventCount, best.timelines), ""])
+            rows.append(["ml-latest-small: training examples", counts.joined(separator: ", "), ms(best.examples), "", ""])
+            rows[rows.count - 1][4] = vmHWM()
+        } else {
+            print("skipping ml-latest-small: \(smallDir) not found")
+        }
+        if let dir = synthetic {
+            print("loading \(dir) ...")
+            let t0 = now()
+            let ds = try Dataset.load(from: URL(fileURLWithPath: dir))
+            let t1 = now()
+            rows.append(["synthetic: load", DataTable.n(ds.events.count), ms(t1 - t0), rate(ds.events.count, t1 - t0), vmHWM()])
+            let tl = Timelines(dataset: ds)
+            let t2 = now()
+            rows.append(["synthetic: timelines (\(DataTable.n(tl.count)) users)", DataTable.n(ds.events.count), ms(t2 - t1),
+                         rate(ds.events.count, t2 - t1), vmHWM()])
+            if ds.report.skipped > 0 { print("synthetic: \(ds.report.skipped) lines skipped, first: \(ds.report.issues.first!)") }
+        }
+        print(DataTable.render(["phase", "events / examples", "time", "events/s", "peak RSS (VmHWM)"], rows))
+    }
+
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }
+    func rate(_ n: Int, _ s: Double) -> String { String(format: "%.2fM", Double(n) / s / 1e6) }
+
+    /// Peak resident memory of this process so far, from /proc/self/status.
+    func vmHWM() -> String {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return "?" }
+        let kb = Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0)
+        return String(format: "%.0f MiB", kb / 1024)
+    }
+}
