@@ -52,7 +52,7 @@ public final class ExampleBuilder: @unchecked Sendable {
             }
         }
         if part == .train && config.shuffleTraining {
-            var rng = SeededGenerator(seed: config.seed)
+            var rng = ShuffleGenerator(seed: config.seed)
             out.shuffle(using: &rng)
         }
         return out

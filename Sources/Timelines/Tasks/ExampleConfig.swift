@@ -16,10 +16,12 @@ public struct ExampleConfig: Codable, Sendable, Equatable {
 }
 
 /// SplitMix64: tiny, fast, and the same on every platform (unlike SystemRandomNumberGenerator).
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+/// Internal: the Tensor target exports the public `SeededGenerator`; two public types of
+/// one name would make every file importing both ambiguous.
+struct ShuffleGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
