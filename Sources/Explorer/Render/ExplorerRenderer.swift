@@ -58,9 +58,12 @@ public struct ExplorerRenderer {
         let ds = data.dataset
         let s = theme.style(.title)
         canvas.fill(r, with: " ", style: s)
-        let left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.items.count)) items · \(Format.grouped(ds.events.count)) events"
+        var left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.items.count)) items · \(Format.grouped(ds.events.count)) events"
         let right = "run: \(runLabel) "
         let rw = min(DisplayWidth.of(right), r.width / 3)
+        if DisplayWidth.of(left) > r.width - rw - 1 {
+            left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.events.count)) events"
+        }
         canvas.put(left, x: r.x, y: r.y, style: s, maxWidth: r.width - rw - 1)
         canvas.putPadded(right, x: r.maxX - rw, y: r.y, width: rw, style: s, alignRight: true, ellipsis: theme.glyphs.ellipsis)
     }
@@ -71,7 +74,7 @@ public struct ExplorerRenderer {
             message = "filter: \(state.filter)_  (Enter keeps, Esc clears)"
         } else if let u = state.selectedUser {
             let n = data.timelines[Int(u)].count
-            message = "user \(data.dataset.users[Int(u)].rawID) · cut \(state.cut + 1)/\(n) · sort: \(state.sort.rawValue)"
+            message = "user \(data.dataset.users[Int(u)].rawID) · target #\(state.cut + 1)/\(n) · sort: \(state.sort.rawValue)"
         } else {
             message = "no user matches \"\(state.filter)\""
         }
