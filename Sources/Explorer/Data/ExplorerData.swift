@@ -51,17 +51,25 @@ public final class ExplorerData: @unchecked Sendable {
     }
 
     /// The category occurring most often across `lists` (oldest first); ties go to the
-    /// one seen most recently — the favourite-genre rule of DESIGN §3.
+    /// one seen most recently — the favourite-genre rule of DESIGN §3 — and, within that
+    /// event, to the one listed first. Deterministic (no dictionary-order ties).
     public static func mostFrequent(_ lists: [[String]]) -> String? {
         var count: [String: Int] = [:]
-        var last: [String: Int] = [:]
+        var last: [String: (event: Int, position: Int)] = [:]
         for (i, l) in lists.enumerated() {
-            for c in l {
+            for (p, c) in l.enumerated() {
                 count[c, default: 0] += 1
-                last[c] = i
+                last[c] = (i, p)
             }
         }
-        return count.max { a, b in a.value != b.value ? a.value < b.value : last[a.key]! < last[b.key]! }?.key
+        var best: String?
+        for (c, n) in count {
+            guard let b = best else { best = c; continue }
+            let nb = count[b]!
+            let (lc, lb) = (last[c]!, last[b]!)
+            if n > nb || (n == nb && (lc.event > lb.event || (lc.event == lb.event && lc.position < lb.position))) { best = c }
+        }
+        return best
     }
 
     /// Users passing `filter` (case-insensitive substring of id, demographics, top

@@ -14,11 +14,11 @@ extension ExplorerRenderer {
         case .done(let gates) where gates.isEmpty:
             message("This run has no cross-attention gates (its modes use the history another way).", role: .warning, in: inner, on: canvas)
         case .done(let gates):
-            canvas.put("h += tanh(α)·CrossAttn(norm(h), U): 0 = the layer ignores the user embeddings; ±1 = fully open.",
+            canvas.put("tanh(α) 0: the layer ignores the user embeddings; ±1: fully open",
                        x: inner.x, y: inner.y, style: theme.style(.muted), maxWidth: inner.width)
             let bars = gates.map { g in
                 BarChart.Bar(label: "layer \(g.layer)", value: Double(g.tanhAlpha),
-                             valueText: "tanh α \(signed(Double(g.tanhAlpha)))  α \(signed(Double(g.alpha)))")
+                             valueText: "\(signed(Double(g.tanhAlpha))) (α \(signed(Double(g.alpha))))")
             }
             BarChart(bars: bars, range: -1...1).draw(on: canvas, in: Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2), theme: theme)
         }

@@ -28,7 +28,7 @@ extension ExplorerRenderer {
         case .ready(let info):
             if !info.tasks.contains(state.task) {
                 message("Run \(info.runName) was not finetuned for the \(state.task.rawValue) task.", role: .warning, in: body, on: canvas)
-            } else if body.width >= 30 * runner.modes.count + 2 && body.height >= q.topK + 6 {
+            } else if body.width >= 26 * runner.modes.count + 2 && body.height >= q.topK + 6 {
                 drawModeColumns(q, runner.modes, tick: tick, in: body, on: canvas)
             } else {
                 drawModeTable(q, runner.modes, tick: tick, in: body, on: canvas)
@@ -78,11 +78,16 @@ extension ExplorerRenderer {
 
     /// 80-column form: one row per mode.
     private func drawModeTable(_ q: TaskQuery, _ modes: [(mode: ModeDescriptor, status: JobStatus<ModeResult>)], tick: Int, in r: Rect, on canvas: Canvas) {
-        let cols: [(String, Int, Bool)] = [("mode", 12, false), ("rank", 7, true), ("latency", 9, true), ("tokens", 7, true), ("FLOPs", 10, true)]
+        // Below 72 columns tokens and FLOPs leave the table (the ratio line keeps them).
+        var cols: [(String, Int, Bool)] = [("mode", 12, false), ("rank", 4, true), ("latency", 8, true), ("tokens", 7, true), ("FLOPs", 9, true)]
+        if r.width < 72 { cols.removeLast(2) }
         let fixed = cols.map(\.1).reduce(0, +) + cols.count + 1
         let answerW = max(8, r.width - fixed)
         var x = r.x
-        func header(_ t: String, _ w: Int, _ right: Bool) { canvas.putPadded(t, x: x, y: r.y, width: w, style: theme.style(.header), alignRight: right); x += w + 1 }
+        func header(_ t: String, _ w: Int, _ right: Bool) {
+            canvas.putPadded(t, x: x, y: r.y, width: min(w, r.maxX - x), style: theme.style(.header), alignRight: right)
+            x += w + 1
+        }
         header(cols[0].0, cols[0].1, false)
         header(q.task == .review ? "generated" : "top answer", answerW, false)
         for c in cols.dropFirst() { header(c.0, c.1, c.2) }
@@ -101,8 +106,9 @@ extension ExplorerRenderer {
             let mark = q.task == .review ? "" : (hit ? theme.glyphs.hit : theme.glyphs.miss) + " "
             canvas.putPadded(mark + (top?.text ?? "(no answer)"), x: x, y: y, width: answerW, style: theme.style(q.task == .review ? .normal : (hit ? .hit : .miss)), ellipsis: theme.glyphs.ellipsis)
             x += answerW + 1
-            for (j, v) in [rankText(res, q), Format.seconds(res.latency), Format.grouped(res.promptTokens), Format.flops(res.flops)].enumerated() {
-                canvas.putPadded(v, x: x, y: y, width: cols[j + 1].1, style: theme.style(.normal), alignRight: true)
+            let values = [rankText(res, q), Format.seconds(res.latency), Format.grouped(res.promptTokens), Format.flops(res.flops)]
+            for (j, v) in values.prefix(cols.count - 1).enumerated() {
+                canvas.putPadded(v, x: x, y: y, width: min(cols[j + 1].1, r.maxX - x), style: theme.style(.normal), alignRight: true)
                 x += cols[j + 1].1 + 1
             }
         }
@@ -151,7 +157,7 @@ extension ExplorerRenderer {
               let xa = modes.first(where: { $0.mode.hasCrossAttention && !$0.mode.usesPerceiver }) ?? modes.first(where: { $0.mode.hasCrossAttention }),
               let xar = xa.status.value else { return }
         func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? Format.ratio(a / b, ascii: theme.ascii) : "–" }
-        let text = "\(tp.mode.title) ÷ \(xa.mode.title): latency \(ratio(tpr.latency, xar.latency)) · prompt tokens \(ratio(Double(tpr.promptTokens), Double(xar.promptTokens))) · FLOPs \(ratio(tpr.flops, xar.flops))"
+        let text = "\(tp.mode.title) ÷ \(xa.mode.title): \(ratio(tpr.latency, xar.latency)) latency · \(ratio(Double(tpr.promptTokens), Double(xar.promptTokens))) tokens · \(ratio(tpr.flops, xar.flops)) FLOPs"
         canvas.put(text, x: r.x, y: y, style: theme.style(.accent), maxWidth: r.width)
     }
 }

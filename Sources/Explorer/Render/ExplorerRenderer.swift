@@ -50,7 +50,7 @@ public struct ExplorerRenderer {
             }
         }
         drawStatus(state, in: l.statusBar, on: canvas)
-        if state.showHelp { drawHelp(on: canvas) }
+        if state.showHelp { drawHelp(state, on: canvas) }
         return hits
     }
 
@@ -87,18 +87,19 @@ public struct ExplorerRenderer {
         StatusBar(hints: keymap.hints(ascii: theme.ascii), message: message).draw(on: canvas, y: r.y, width: r.width, theme: theme)
     }
 
-    private func drawHelp(on canvas: Canvas) {
+    private func drawHelp(_ state: ExplorerState, on canvas: Canvas) {
         let lines = keymap.helpLines(ascii: theme.ascii)
         let keyW = min(20, lines.compactMap { $0.keys.map { DisplayWidth.of($0) } }.max() ?? 0)
         let w = min(canvas.width - 4, max(60, keyW + 64))
-        let h = min(canvas.height - 2, lines.count + 4)
+        let h = min(canvas.height - 2, lines.count + 3)
         let box = Rect(x: (canvas.width - w) / 2, y: (canvas.height - h) / 2, width: w, height: h)
-        Frame(title: "Keys — any key closes", focused: true).draw(on: canvas, in: box, theme: theme)
+        Frame(title: "Keys", focused: true).draw(on: canvas, in: box, theme: theme)
         let inner = box.inset(1)
         canvas.fill(inner, with: " ", style: theme.style(.overlay))
-        let shown = lines.prefix(inner.height - 1)
-        for (i, line) in shown.enumerated() {
-            let y = inner.y + i + (inner.height > lines.count ? 1 : 0)
+        let rows = inner.height - 1  // the last row says how to leave
+        let top = min(state.helpScroll, max(0, lines.count - rows))
+        for (i, line) in lines[top..<min(lines.count, top + rows)].enumerated() {
+            let y = inner.y + i
             if let k = line.keys {
                 canvas.putPadded(" " + k, x: inner.x, y: y, width: keyW + 2, style: theme.style(.accent))
                 canvas.put(line.text, x: inner.x + keyW + 3, y: y, style: theme.style(.overlay), maxWidth: inner.width - keyW - 4)
@@ -106,8 +107,7 @@ public struct ExplorerRenderer {
                 canvas.put(" " + line.text, x: inner.x, y: y, style: theme.style(.header), maxWidth: inner.width)
             }
         }
-        if lines.count > shown.count {
-            canvas.put(" (\(lines.count - shown.count) more lines: enlarge the terminal)", x: inner.x, y: inner.maxY - 1, style: theme.style(.muted), maxWidth: inner.width)
-        }
+        let more = lines.count > rows ? "↑↓ scroll (\(top + 1)–\(min(lines.count, top + rows)) of \(lines.count)) · " : ""
+        canvas.put(" \(more)any other key closes", x: inner.x, y: inner.maxY - 1, style: theme.style(.muted), maxWidth: inner.width)
     }
 }

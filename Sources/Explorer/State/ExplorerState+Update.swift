@@ -33,8 +33,16 @@ extension ExplorerState {
             applyMouse(m, data: data, hits: hits)
         case .key(let key):
             if showHelp {
-                // Any key closes the help overlay, as in less/htop.
-                showHelp = false
+                // ↑↓ scroll the overlay; any other key closes it, as in htop.
+                switch key {
+                case .down, .char("j"): helpScroll += 1
+                case .up, .char("k"): helpScroll = max(0, helpScroll - 1)
+                case .pageDown: helpScroll += 10
+                case .pageUp: helpScroll = max(0, helpScroll - 10)
+                default: showHelp = false; helpScroll = 0
+                }
+                // The overlay shows height - 5 lines (frame, margins, footer).
+                helpScroll = min(helpScroll, max(0, keymap.helpLines(ascii: false).count - (height - 5)))
             } else if editingFilter {
                 editFilter(key, data: data)
             } else if let action = keymap.action(for: key, in: keyContext) {
@@ -47,7 +55,9 @@ extension ExplorerState {
     public mutating func perform(_ action: Action, data: ExplorerData) {
         switch action {
         case .quit: quit = true
-        case .toggleHelp: showHelp.toggle()
+        case .toggleHelp:
+            showHelp.toggle()
+            helpScroll = 0
         case .focusNext: focus = Pane.allCases[(Pane.allCases.firstIndex(of: focus)! + 1) % Pane.allCases.count]
         case .focusPrevious: focus = Pane.allCases[(Pane.allCases.firstIndex(of: focus)! + Pane.allCases.count - 1) % Pane.allCases.count]
         case .moveUp: move(by: -1, data: data)

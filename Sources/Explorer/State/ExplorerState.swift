@@ -23,6 +23,8 @@ public struct ExplorerState: Equatable, Sendable {
     /// History events or latents in the current attention map (for column hovering).
     public var attentionColumns = 0
     public var showHelp = false
+    /// First help line shown (the overlay scrolls with ↑↓ on small terminals).
+    public var helpScroll = 0
     public var quit = false
 
     public init(width: Int, height: Int) {

@@ -37,9 +37,6 @@ public enum DisplayWidth {
                 break
             }
         }
-        // A cluster that starts with a combining mark (nothing to attach to) still
-        // takes the cell it would be drawn in.
-        if base == 0 && isZeroWidth(first) && first.value >= 0x300 { base = 1 }
         return base
     }
 

@@ -23,7 +23,7 @@ public struct BarChart {
     public func draw(on canvas: Canvas, in rect: Rect, theme: Theme) {
         guard !bars.isEmpty, rect.width > 10 else { return }
         let labelW = min(rect.width / 4, bars.map { DisplayWidth.of($0.label) }.max() ?? 0)
-        let valueW = min(rect.width / 4, bars.map { DisplayWidth.of($0.valueText) }.max() ?? 0)
+        let valueW = min(rect.width / 3, bars.map { DisplayWidth.of($0.valueText) }.max() ?? 0)
         let barW = rect.width - labelW - valueW - 2
         guard barW > 2 else { return }
         let span = max(1e-12, range.upperBound - range.lowerBound)
