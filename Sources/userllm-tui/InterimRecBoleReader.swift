@@ -52,18 +52,25 @@ enum InterimRecBoleReader {
     }
 
     private static func rows(_ url: URL) throws -> (header: [String], rows: [(Int, [String])]) {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw Failure(description: "\(url.path): cannot read (missing or not UTF-8)")
+        guard let bytes = FileManager.default.contents(atPath: url.path) else {
+            throw Failure(description: "\(url.path): cannot read")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
-        guard let head = lines.first else { throw Failure(description: "\(url.path):1: empty file") }
-        let header = head.split(separator: "\t").map(String.init)
+        var header: [String] = []
         var out: [(Int, [String])] = []
-        out.reserveCapacity(lines.count)
-        for (i, l) in lines.enumerated().dropFirst() where !l.isEmpty {
-            out.append((i + 1, l.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)))
+        var lineNo = 0
+        // Split on bytes: String-level splitting of a 2 MB file is several times slower.
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNo += 1
+            if line.isEmpty { continue }
+            var fields: [String] = []
+            for f in line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false) {
+                // Invalid UTF-8 becomes U+FFFD rather than failing the whole load.
+                let s = String(decoding: f, as: UTF8.self)
+                fields.append(s.hasSuffix("\r") ? String(s.dropLast()) : s)
+            }
+            if lineNo == 1 { header = fields } else { out.append((lineNo, fields)) }
         }
+        guard !header.isEmpty else { throw Failure(description: "\(url.path):1: empty file") }
         return (header, out)
     }
 }

@@ -32,11 +32,42 @@ public final class ExplorerData: @unchecked Sendable {
                 return ta != tb ? ta < tb : a < b
             }
         }
+        // Top categories over category ids (not strings): this runs for every user at start-up.
+        var categoryID: [String: Int] = [:]
+        var categoryNames: [String] = []
+        let itemCategories: [[Int]] = dataset.items.map { item in
+            item.categories.map { c in
+                if let id = categoryID[c] { return id }
+                categoryID[c] = categoryNames.count
+                categoryNames.append(c)
+                return categoryNames.count - 1
+            }
+        }
+        var count = [Int](repeating: 0, count: categoryNames.count)
+        var lastEvent = [Int](repeating: -1, count: categoryNames.count)
+        var lastPosition = [Int](repeating: 0, count: categoryNames.count)
         var sums: [UserSummary] = []
         sums.reserveCapacity(dataset.users.count)
         for (u, user) in dataset.users.enumerated() {
-            let cats = timelines[u].map { dataset.items[Int(events[Int($0)].item)].categories }
-            let top = ExplorerData.mostFrequent(cats) ?? ""
+            var touched: [Int] = []
+            for (i, e) in timelines[u].enumerated() {
+                for (p, c) in itemCategories[Int(events[Int(e)].item)].enumerated() {
+                    if count[c] == 0 { touched.append(c) }
+                    count[c] += 1
+                    lastEvent[c] = i
+                    lastPosition[c] = p
+                }
+            }
+            // Same rule as `mostFrequent`: most often; ties to the most recent event, then listed first.
+            var best = -1
+            for c in touched {
+                if best < 0 || count[c] > count[best]
+                    || (count[c] == count[best] && (lastEvent[c] > lastEvent[best] || (lastEvent[c] == lastEvent[best] && lastPosition[c] < lastPosition[best]))) {
+                    best = c
+                }
+            }
+            for c in touched { count[c] = 0 }
+            let top = best >= 0 ? categoryNames[best] : ""
             var demo: [String] = []
             for k in ExplorerData.preferredAttributes { if let v = user.attributes[k] { demo.append(v) } }
             if demo.isEmpty {
