@@ -99,8 +99,7 @@ struct TUICommand: ParsableCommand {
     }
 
     func loadDataset(name: String, directory: URL) throws -> Dataset {
-        // Until the Timelines loaders land, MovieLens-100K's RecBole files are read here.
-        try InterimRecBoleReader.load(directory: directory, name: name)
+        try Dataset.load(from: directory, name: name)
     }
 
     func initialState(data: ExplorerData, width: Int, height: Int) throws -> ExplorerState {
