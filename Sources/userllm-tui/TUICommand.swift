@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 import Explorer
 import ExplorerCurses
 import Foundation
@@ -7,6 +8,12 @@ import Timelines
 /// `userllm-tui`: the explorer (DESIGN §6).
 @main
 struct TUICommand: ParsableCommand {
+    /// OpenBLAS must pick its kernels before any work: see `BLASRuntime`.
+    static func main() {
+        BLASRuntime.relaunchWithFastKernelsIfNeeded()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "userllm-tui",
         abstract: "Browse users and timelines; compare text prompts with user embeddings (USER-LLM).",
