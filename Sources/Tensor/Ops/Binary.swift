@@ -45,28 +45,44 @@ extension Tensor {
     }
 
     /// `f(a, b)` with broadcasting, no tape. Fast paths for equal shapes, a scalar `b`,
-    /// and `b` matching `a`'s trailing axes (a bias); the general case walks indices.
+    /// and `b` matching `a`'s trailing axes (a bias); the general case walks rows with
+    /// strided inner loops. Inlined so each caller's `f` is compiled into the loops.
+    @inline(__always)
     public static func broadcastBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         let pa = a.pointer, pb = b.pointer
         if a.shape == b.shape {
             let out = Tensor.empty(a.shape), po = out.pointer
-            for i in 0..<a.count { po[i] = f(pa[i], pb[i]) }
+            Parallel.forEach(a.count, workPerItem: 2) { range in
+                for i in range { po[i] = f(pa[i], pb[i]) }
+            }
             return out
         }
         let shape = Broadcast.shape(a.shape, b.shape)
         let out = Tensor.empty(shape), po = out.pointer
+        guard out.count > 0 else { return out }
         if shape == a.shape && b.count == 1 {
             let s = pb[0]
-            for i in 0..<a.count { po[i] = f(pa[i], s) }
+            Parallel.forEach(a.count, workPerItem: 2) { range in
+                for i in range { po[i] = f(pa[i], s) }
+            }
         } else if shape == a.shape && b.count > 0 && Array(a.shape.suffix(b.rank)) == b.shape {
             let inner = b.count
-            for row in 0..<(a.count / inner) {
-                let base = row * inner
-                for j in 0..<inner { po[base + j] = f(pa[base + j], pb[j]) }
+            Parallel.forEach(a.count / inner, workPerItem: 2 * inner) { rows in
+                for row in rows {
+                    let base = row * inner
+                    for j in 0..<inner { po[base + j] = f(pa[base + j], pb[j]) }
+                }
             }
         } else {
             let sa = Broadcast.strides(of: a.shape, in: shape), sb = Broadcast.strides(of: b.shape, in: shape)
-            forEachIndex(shape) { linear, offset in po[linear] = f(pa[offset(sa)], pb[offset(sb)]) }
+            let inner = shape.last!, ia = sa.last!, ib = sb.last!
+            let outer = Array(shape.dropLast()), oa = Array(sa.dropLast()), ob = Array(sb.dropLast())
+            Parallel.forEach(out.count / inner, workPerItem: 2 * inner) { rows in
+                StridedRows.forEach(outer: outer, stridesA: oa, stridesB: ob, rows: rows) { row, offA, offB in
+                    let o = po + row * inner, ra = pa + offA, rb = pb + offB
+                    for j in 0..<inner { o[j] = f(ra[j * ia], rb[j * ib]) }
+                }
+            }
         }
         return out
     }

@@ -28,8 +28,24 @@ extension Tensor {
     public static func sumToShape(_ g: Tensor, _ shape: [Int]) -> Tensor {
         if g.shape == shape { return g }
         let out = Tensor.zeros(shape)
+        guard g.count > 0 else { return out }
+        // Rows of g in order, each added into `out` at its broadcast offset: the same
+        // additions in the same order as an element-by-element walk, so identical sums.
         let strides = Broadcast.strides(of: shape, in: g.shape)
-        forEachIndex(g.shape) { linear, offset in out.pointer[offset(strides)] += g.pointer[linear] }
+        let inner = g.shape.last!, innerStride = strides.last!
+        let outer = Array(g.shape.dropLast()), outerStrides = Array(strides.dropLast())
+        let src = g.pointer, dst = out.pointer
+        StridedRows.forEach(outer: outer, stridesA: outerStrides, stridesB: outerStrides,
+                            rows: 0..<(g.count / inner)) { row, offset, _ in
+            let s = src + row * inner, d = dst + offset
+            if innerStride == 0 {
+                var acc = d[0]
+                for j in 0..<inner { acc += s[j] }
+                d[0] = acc
+            } else {
+                for j in 0..<inner { d[j] += s[j] }
+            }
+        }
         return out
     }
 

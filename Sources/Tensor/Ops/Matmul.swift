@@ -15,7 +15,7 @@ extension Tensor {
 
         if b.rank == 2 && !transposeA {
             // Fold a's leading axes into the rows: (B·M, K) × (K, N).
-            let rows = a.count / max(k, 1)
+            let rows = a.count / Swift.max(k, 1)
             let out = Tensor.empty(batchShape + [m, n])
             BLAS.gemm(transA: false, transB: transposeB, m: rows, n: n, k: k,
                       a: a.pointer, b: b.pointer, c: out.pointer)

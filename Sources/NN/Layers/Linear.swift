@@ -1,0 +1,48 @@
+import Tensor
+
+/// y = x·Wᵀ + b over the last axis: x (..., in) → (..., out).
+///
+/// The weight is stored (out, in) as PyTorch's `nn.Linear` stores it, so checkpoints map
+/// 1:1. Initialisation is nanoGPT's: weight ~ Normal(0, std²) (std 0.02 by default; callers
+/// pass 0.02/√(2·layers) for residual projections), bias zero.
+/// Not final: `LoRALinear` is a Linear, so a model can swap one in where a Linear was.
+public class Linear: Layer {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    /// (out, in)
+    public let weight: Tensor
+    /// (out), or nil for a bias-free layer.
+    public let bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, std: Float = 0.02,
+                generator: inout SeededGenerator) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        weight = Tensor.randn([outFeatures, inFeatures], std: std, generator: &generator, requiresGrad: true)
+        self.bias = bias ? Tensor.zeros([outFeatures], requiresGrad: true) : nil
+    }
+
+    /// Wraps existing tensors (weight (out, in), bias (out)); they are shared, not copied.
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2, "Linear weight must be (out, in), got \(weight.shape)")
+        precondition(bias == nil || bias!.shape == [weight.shape[0]],
+                     "Linear bias \(bias!.shape) does not match weight \(weight.shape)")
+        outFeatures = weight.shape[0]
+        inFeatures = weight.shape[1]
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.shape.last == inFeatures, "Linear(\(inFeatures) → \(outFeatures)) got input \(x.shape)")
+        // (..., in) × (out, in)ᵀ: the leading axes fold into one sgemm.
+        let y = Tensor.matmul(x, weight, transposeB: true)
+        return bias.map { y + $0 } ?? y
+    }
+
+    public func parameters() -> [(String, Tensor)] {
+        var params = [("weight", weight)]
+        if let bias { params.append(("bias", bias)) }
+        return params
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Row kernels shared by the ops: SIMD8 loops the compiler cannot derive by itself
+/// (Foundation's `expf` is a scalar call, so exp-heavy loops would not vectorise).
+public enum VectorMath {
+    public typealias Vec = SIMD8<Float>
+
+    /// exp of eight lanes: Cephes' expf polynomial after a Cody-Waite range reduction,
+    /// within ~2 ulp of `expf` on [-87.3, 88.3]; lanes below that give 0, above it
+    /// saturate at ~2.4e38 (callers subtract a row maximum first, so they never get there).
+    @inline(__always)
+    public static func exp(_ v: Vec) -> Vec {
+        let x = v.clamped(lowerBound: Vec(repeating: -87.33654), upperBound: Vec(repeating: 88.37626))
+        // n = round(x / ln 2) by the 1.5·2²³ trick: the sum's low mantissa bits hold n.
+        let magic: Float = 12_582_912
+        let t = x * 1.442_695_04 + magic
+        let n = t - magic
+        // r = x − n·ln2 in two parts, so r keeps full precision.
+        var r = x - n * 0.693_359_375
+        r = r + n * 2.121_944_40e-4
+        var p = Vec(repeating: 1.987_569_150_0e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_345_270_1e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        p = p * (r * r) + r + 1
+        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vec.self)
+        // `.<` is false for NaN, so NaN inputs stay NaN through the polynomial.
+        return (p * scale).replacing(with: 0, where: v .< -87.33654)
+    }
+
+    /// Scalar exp with the same polynomial, for loop tails (so a row's values do not
+    /// depend on where the SIMD body ends).
+    @inline(__always)
+    public static func exp(_ x: Float) -> Float { exp(Vec(repeating: x))[0] }
+
+    /// tanh through exp: 1 − 2/(e^{2|u|} + 1), sign restored. Absolute error ~1e-7; used
+    /// inside GELU where the result is added to 1, so relative error near 0 is harmless.
+    @inline(__always)
+    public static func tanh(_ u: Vec) -> Vec {
+        let a = u.replacing(with: -u, where: u .< 0)
+        let e = exp(a + a)
+        let t = 1 - 2 / (e + 1)
+        return t.replacing(with: -t, where: u .< 0)
+    }
+
+    /// Largest value of `n` floats (−∞ for n == 0).
+    @inline(__always)
+    public static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var m8 = Vec(repeating: -.infinity)
+        while i + 8 <= n {
+            m8 = pointwiseMax(m8, UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self))
+            i += 8
+        }
+        var m = m8.max()
+        while i < n { m = Swift.max(m, p[i]); i += 1 }
+        return m
+    }
+
+    /// Σ p[i] in eight lanes (a partial pairwise sum: less rounding than one running total).
+    @inline(__always)
+    public static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var s8 = Vec()
+        while i + 8 <= n {
+            s8 += UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self)
+            i += 8
+        }
+        var s = s8.sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
+    }
+
+    /// Σ a[i]·b[i].
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var s8 = Vec()
+        while i + 8 <= n {
+            s8 += UnsafeRawPointer(a + i).loadUnaligned(as: Vec.self) * UnsafeRawPointer(b + i).loadUnaligned(as: Vec.self)
+            i += 8
+        }
+        var s = s8.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
+    /// dst[i] = exp(src[i] − shift); returns Σ dst. `dst` may equal `src`.
+    @inline(__always)
+    public static func expShifted(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                  _ n: Int, shift: Float) -> Float {
+        var i = 0
+        var s8 = Vec()
+        let c = Vec(repeating: shift)
+        while i + 8 <= n {
+            let e = exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vec.self) - c)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: e, as: Vec.self)
+            s8 += e
+            i += 8
+        }
+        var s = s8.sum()
+        while i < n { let e = exp(src[i] - shift); dst[i] = e; s += e; i += 1 }
+        return s
+    }
+
+    /// Σ exp(src[i] − shift) without storing the terms.
+    @inline(__always)
+    public static func sumExpShifted(_ src: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var i = 0
+        var s8 = Vec()
+        let c = Vec(repeating: shift)
+        while i + 8 <= n {
+            s8 += exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vec.self) - c)
+            i += 8
+        }
+        var s = s8.sum()
+        while i < n { s += exp(src[i] - shift); i += 1 }
+        return s
+    }
+
+    /// log Σ exp(p[i]), stable (max subtracted). −∞ for an empty or all −∞ row.
+    @inline(__always)
+    public static func logSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        let m = max(p, n)
+        guard m > -.infinity else { return -.infinity }
+        return m + Foundation.log(sumExpShifted(p, n, shift: m))
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+
+/// Which keys each query may see, for `Tensor.attention`.
+///
+/// - `causal`: query i sees keys j ≤ i + (Tk − Tq). The queries are aligned to the END of
+///   the keys, so with a KV cache (Tk = cached + new, Tq = new) each new token sees the whole
+///   past and itself; with Tq == Tk it is the usual lower triangle.
+/// - `keyLengths`: per batch entry, keys at index ≥ length are padding and never seen.
+/// - `bias`: added to the scaled scores before the softmax; shape (Tq, Tk), or rank 3/4 whose
+///   leading axes broadcast against (B, H) — e.g. (B, 1, Tq, Tk). It receives a gradient when
+///   it requires one (a learned relative-position bias, say).
+///
+/// A query that sees no key at all gets zero weights and a zero output.
+public struct AttentionMask {
+    public var causal: Bool
+    public var keyLengths: [Int]?
+    public var bias: Tensor?
+
+    public init(causal: Bool = false, keyLengths: [Int]? = nil, bias: Tensor? = nil) {
+        self.causal = causal
+        self.keyLengths = keyLengths
+        self.bias = bias
+    }
+
+    public static var none: AttentionMask { AttentionMask() }
+    public static var causal: AttentionMask { AttentionMask(causal: true) }
+    public static func padding(_ keyLengths: [Int]) -> AttentionMask { AttentionMask(keyLengths: keyLengths) }
+}
+
+extension Tensor {
+    /// Scaled dot-product attention as one fused op: softmax(scale·QKᵀ + bias, masked)·V.
+    ///
+    /// q (B, H, Tq, D), k (B, H, Tk, D), v (B, H, Tk, Dv) → out (B, H, Tq, Dv).
+    /// `scale` defaults to 1/√D. Each (batch, head) pair is two sgemms around a row-wise
+    /// stable softmax; the pairs are split over cores. The backward pass is sgemms and one
+    /// row-wise pass too — nothing per element reaches the tape.
+    ///
+    /// `keyCount`: when given, only the first `keyCount` rows of k and v along axis 2 are
+    /// keys — k and v may then be preallocated buffers (a KV cache) longer than that.
+    /// `keepWeights`: also return the attention probabilities (B, H, Tq, Tk), off the tape,
+    /// for inspection (heatmaps).
+    public static func attention(q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask = .none,
+                                 scale: Float? = nil, keyCount: Int? = nil,
+                                 keepWeights: Bool = false) -> (out: Tensor, weights: Tensor?) {
+        precondition(q.rank == 4 && k.rank == 4 && v.rank == 4,
+                     "attention wants (B, H, T, D) tensors, got q \(q.shape) k \(k.shape) v \(v.shape)")
+        let (b, h, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
+        let capacity = k.shape[2], dv = v.shape[3]
+        let tk = keyCount ?? capacity
+        precondition(k.shape[0] == b && k.shape[1] == h && k.shape[3] == d,
+                     "attention: k \(k.shape) does not match q \(q.shape)")
+        precondition(v.shape[0] == b && v.shape[1] == h && v.shape[2] == capacity,
+                     "attention: v \(v.shape) does not match k \(k.shape)")
+        precondition(tk >= 0 && tk <= capacity, "attention: keyCount \(tk) beyond \(capacity) rows")
+        if let lengths = mask.keyLengths {
+            precondition(lengths.count == b, "attention: \(lengths.count) key lengths for batch \(b)")
+        }
+        let plan = AttentionPlan(b: b, h: h, tq: tq, tk: tk, d: d, dv: dv, capacity: capacity,
+                                 scale: scale ?? 1 / Float(d).squareRoot(), mask: mask)
+
+        let needsGrad = Autograd.isEnabled
+            && (q.requiresGrad || k.requiresGrad || v.requiresGrad || (mask.bias?.requiresGrad ?? false))
+        // The probabilities are kept whole only when the backward pass or the caller needs
+        // them; otherwise each worker reuses one (Tq, Tk) scratch.
+        let probs: Tensor? = (needsGrad || keepWeights) ? Tensor.empty([b, h, tq, tk]) : nil
+        let out = Tensor.empty([b, h, tq, dv])
+        plan.forward(q: q.pointer, k: k.pointer, v: v.pointer, out: out.pointer, probs: probs?.pointer)
+
+        let weights = keepWeights ? probs.map { Tensor(shape: $0.shape, storage: $0.storage) } : nil
+        guard needsGrad, let probs else { return (out, weights) }
+        var inputs = [q, k, v]
+        if let bias = mask.bias { inputs.append(bias) }
+        let result = record(out, op: "attention", inputs: inputs) { g, _ in
+            let dq = q.requiresGrad ? Tensor.empty(q.shape) : nil
+            // dK and dV have the layout of k and v (cache rows past keyCount stay zero).
+            let dk = k.requiresGrad ? Tensor.zeros(k.shape) : nil
+            let dvT = v.requiresGrad ? Tensor.zeros(v.shape) : nil
+            let biasGrad = (mask.bias?.requiresGrad ?? false) ? Tensor.empty([b, h, tq, tk]) : nil
+            plan.backward(gradOut: g.pointer, q: q.pointer, k: k.pointer, v: v.pointer, probs: probs.pointer,
+                          dq: dq?.pointer, dk: dk?.pointer, dv: dvT?.pointer, dScores: biasGrad?.pointer)
+            if let dq { q.accumulateGrad(dq, owned: true) }
+            if let dk { k.accumulateGrad(dk, owned: true) }
+            if let dvT { v.accumulateGrad(dvT, owned: true) }
+            if let biasGrad, let bias = mask.bias {
+                // The bias broadcasts over (B, H): its gradient is dS summed back to its shape.
+                let full = sumToShape(biasGrad, AttentionPlan.biasShape4(bias.shape))
+                bias.accumulateGrad(Tensor(shape: bias.shape, storage: full.storage), owned: full !== biasGrad)
+            }
+        }
+        return (result, weights)
+    }
+}
+
+/// The sizes and mask of one attention call, and its per-(batch, head) kernels.
+struct AttentionPlan {
+    let b, h, tq, tk, d, dv, capacity: Int
+    let scale: Float
+    let mask: AttentionMask
+    /// Element offsets of the bias's (B, H) slab for each pair; nil without a bias.
+    let biasStrideB: Int, biasStrideH: Int
+
+    init(b: Int, h: Int, tq: Int, tk: Int, d: Int, dv: Int, capacity: Int, scale: Float, mask: AttentionMask) {
+        (self.b, self.h, self.tq, self.tk, self.d, self.dv, self.capacity) = (b, h, tq, tk, d, dv, capacity)
+        self.scale = scale
+        self.mask = mask
+        if let bias = mask.bias {
+            let shape4 = AttentionPlan.biasShape4(bias.shape)
+            precondition(shape4[2] == tq && shape4[3] == tk && (shape4[0] == 1 || shape4[0] == b)
+                         && (shape4[1] == 1 || shape4[1] == h),
+                         "attention: bias \(bias.shape) does not broadcast to (\(b), \(h), \(tq), \(tk))")
+            biasStrideB = shape4[0] == 1 ? 0 : shape4[1] * tq * tk
+            biasStrideH = shape4[1] == 1 ? 0 : tq * tk
+        } else {
+            (biasStrideB, biasStrideH) = (0, 0)
+        }
+    }
+
+    /// A bias shape padded on the left to rank 4.
+    static func biasShape4(_ shape: [Int]) -> [Int] {
+        precondition(shape.count >= 2 && shape.count <= 4, "attention bias must have rank 2-4, got \(shape)")
+        return [Int](repeating: 1, count: 4 - shape.count) + shape
+    }
+
+    /// Keys visible to query row i of batch entry bi: 0..<limit.
+    @inline(__always)
+    func visibleKeys(row i: Int, batch bi: Int) -> Int {
+        var limit = tk
+        if let lengths = mask.keyLengths { limit = min(limit, max(0, lengths[bi])) }
+        if mask.causal { limit = min(limit, max(0, i + tk - tq + 1)) }
+        return limit
+    }
+
+    var workPerPair: Int { 2 * tq * tk * (d + dv) + 4 * tq * tk }
+
+    func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                 out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>?) {
+        let bias = mask.bias?.pointer
+        Parallel.forEach(b * h, workPerItem: workPerPair) { range in
+            // Without a kept probability tensor, one scratch (Tq, Tk) per worker.
+            let scratch = probs == nil ? UnsafeMutablePointer<Float>.allocate(capacity: max(1, tq * tk)) : nil
+            defer { scratch?.deallocate() }
+            for pair in range {
+                let bi = pair / h, hi = pair % h
+                let p = probs.map { $0 + pair * tq * tk } ?? scratch!
+                let kp = k + pair * capacity * d, vp = v + pair * capacity * dv
+                // S = scale · Q Kᵀ  (Tq, Tk)
+                BLAS.gemm(transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale,
+                          a: q + pair * tq * d, b: kp, c: p)
+                let biasSlab = bias.map { $0 + bi * biasStrideB + hi * biasStrideH }
+                for i in 0..<tq {
+                    softmaxRow(p + i * tk, bias: biasSlab.map { $0 + i * tk }, visible: visibleKeys(row: i, batch: bi))
+                }
+                // O = P V  (Tq, Dv)
+                BLAS.gemm(transA: false, transB: false, m: tq, n: dv, k: tk, a: p, b: vp,
+                          c: out + pair * tq * dv)
+            }
+        }
+    }
+
+    /// Turns one row of scores into probabilities in place: keys past `visible` get 0.
+    @inline(__always)
+    private func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, visible: Int) {
+        if let bias { for j in 0..<visible { row[j] += bias[j] } }
+        var maxScore = -Float.infinity
+        for j in 0..<visible { maxScore = Swift.max(maxScore, row[j]) }
+        var total: Float = 0
+        if maxScore == -.infinity {
+            // Nothing visible (or every visible score is -inf from the bias): no attention.
+            for j in 0..<visible { row[j] = 0 }
+        } else {
+            for j in 0..<visible {
+                let e = expf(row[j] - maxScore)
+                row[j] = e
+                total += e
+            }
+            let inv = 1 / total
+            for j in 0..<visible { row[j] *= inv }
+        }
+        for j in visible..<tk { row[j] = 0 }
+    }
+
+    /// dV = Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = scale·dS K; dK = scale·dSᵀ Q.
+    /// `dScores` (B, H, Tq, Tk), when given, receives dS (the bias's gradient before summing).
+    func backward(gradOut: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                  v: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+                  dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
+                  dv dvOut: UnsafeMutablePointer<Float>?, dScores: UnsafeMutablePointer<Float>?) {
+        let needScores = dq != nil || dk != nil || dScores != nil
+        Parallel.forEach(b * h, workPerItem: 2 * workPerPair) { range in
+            let ds = UnsafeMutablePointer<Float>.allocate(capacity: max(1, tq * tk))
+            defer { ds.deallocate() }
+            for pair in range {
+                let p = probs + pair * tq * tk, g = gradOut + pair * tq * dv
+                let qp = q + pair * tq * d, kp = k + pair * capacity * d, vp = v + pair * capacity * dv
+                if let dvOut {
+                    // dV = Pᵀ dO  (Tk, Dv)
+                    BLAS.gemm(transA: true, transB: false, m: tk, n: dv, k: tq, a: p, b: g,
+                              c: dvOut + pair * capacity * dv)
+                }
+                guard needScores else { continue }
+                // dP = dO Vᵀ  (Tq, Tk)
+                BLAS.gemm(transA: false, transB: true, m: tq, n: tk, k: dv, a: g, b: vp, c: ds)
+                for i in 0..<tq {
+                    let pr = p + i * tk, dr = ds + i * tk
+                    var dot: Float = 0
+                    for j in 0..<tk { dot += pr[j] * dr[j] }
+                    for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
+                }
+                if let dScores { (dScores + pair * tq * tk).update(from: ds, count: tq * tk) }
+                if let dq {
+                    // dQ = scale · dS K  (Tq, D)
+                    BLAS.gemm(transA: false, transB: false, m: tq, n: d, k: tk, alpha: scale, a: ds, b: kp,
+                              c: dq + pair * tq * d)
+                }
+                if let dk {
+                    // dK = scale · dSᵀ Q  (Tk, D)
+                    BLAS.gemm(transA: true, transB: false, m: tk, n: d, k: tq, alpha: scale, a: ds, b: qp,
+                              c: dk + pair * capacity * d)
+                }
+            }
+        }
+    }
+}
