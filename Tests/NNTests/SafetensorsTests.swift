@@ -188,6 +188,19 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(params[1].1.scalars, [0, 0])
     }
 
+    func testPrefixSelectsOnePartOfAFile() throws {
+        let params = parameters()
+        let file = try checkpoint([("model.embed.weight", Tensor.ones([3, 2])), ("model.norm.weight", Tensor.full([2], 2)),
+                                   ("optimizer.norm.weight.exp_avg", Tensor.ones([2]))])
+        let model = file.withPrefix("model.")
+        XCTAssertEqual(model.names, ["embed.weight", "norm.weight"])
+        try model.load(into: params)
+        XCTAssertEqual(params[1].1.scalars, [2, 2])
+        let e = reason { try file.withPrefix("optimizer.").load(into: params) }
+        XCTAssertEqual(e?.tensor, "embed.weight")
+        XCTAssertEqual(e?.file, "ckpt.safetensors [optimizer.*]")
+    }
+
     func testShapeMismatchFailsEvenWhenNotStrict() throws {
         let params = parameters()
         let file = try checkpoint([("embed.weight", Tensor.ones([2, 3])), ("norm.weight", Tensor.ones([2]))])

@@ -42,6 +42,15 @@ public struct SafetensorsFile {
 
     public subscript(name: String) -> Tensor? { entries.first { $0.name == name }?.tensor }
 
+    /// The tensors whose names start with `prefix`, the prefix removed: one part of a file
+    /// holding several (a run's "model." and "optimizer." tensors, a fixture's "grad.").
+    public func withPrefix(_ prefix: String) -> SafetensorsFile {
+        let kept = entries.filter { $0.name.hasPrefix(prefix) }.map {
+            Entry(name: String($0.name.dropFirst(prefix.count)), tensor: $0.tensor, dtype: $0.dtype)
+        }
+        return SafetensorsFile(path: path + " [\(prefix)*]", entries: kept, metadata: metadata)
+    }
+
     /// The named tensor, or an error naming it when the file lacks it.
     public func tensor(_ name: String) throws -> Tensor {
         guard let t = self[name] else { throw SafetensorsError(file: path, tensor: name, reason: .missingTensor) }
