@@ -121,11 +121,13 @@ public enum VectorMath {
         return s
     }
 
-    /// log Σ exp(p[i]), stable (max subtracted). −∞ for an empty or all −∞ row.
+    /// log Σ exp(p[i]) as (max, log Σ exp(p[i] − max)), kept apart so that x − lse can be
+    /// formed as (x − max) − logSum without the cancellation of a large max.
+    /// (−∞, 0) for an empty or all −∞ row.
     @inline(__always)
-    public static func logSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    public static func logSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> (max: Float, logSum: Float) {
         let m = max(p, n)
-        guard m > -.infinity else { return -.infinity }
-        return m + Foundation.log(sumExpShifted(p, n, shift: m))
+        guard m > -.infinity else { return (-.infinity, 0) }
+        return (m, Foundation.log(sumExpShifted(p, n, shift: m)))
     }
 }

@@ -161,19 +161,12 @@ struct AttentionPlan {
     @inline(__always)
     private func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, visible: Int) {
         if let bias { for j in 0..<visible { row[j] += bias[j] } }
-        var maxScore = -Float.infinity
-        for j in 0..<visible { maxScore = Swift.max(maxScore, row[j]) }
-        var total: Float = 0
+        let maxScore = VectorMath.max(row, visible)
         if maxScore == -.infinity {
             // Nothing visible (or every visible score is -inf from the bias): no attention.
             for j in 0..<visible { row[j] = 0 }
         } else {
-            for j in 0..<visible {
-                let e = expf(row[j] - maxScore)
-                row[j] = e
-                total += e
-            }
-            let inv = 1 / total
+            let inv = 1 / VectorMath.expShifted(row, row, visible, shift: maxScore)
             for j in 0..<visible { row[j] *= inv }
         }
         for j in visible..<tk { row[j] = 0 }
@@ -202,8 +195,7 @@ struct AttentionPlan {
                 BLAS.gemm(transA: false, transB: true, m: tq, n: tk, k: dv, a: g, b: vp, c: ds)
                 for i in 0..<tq {
                     let pr = p + i * tk, dr = ds + i * tk
-                    var dot: Float = 0
-                    for j in 0..<tk { dot += pr[j] * dr[j] }
+                    let dot = VectorMath.dot(pr, dr, tk)
                     for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
                 }
                 if let dScores { (dScores + pair * tq * tk).update(from: ds, count: tq * tk) }

@@ -57,15 +57,15 @@ extension Tensor {
             for r in range {
                 let o = r / inner, j = r % inner, base = o * n * inner + j
                 if inner == 1 {
-                    let lse = VectorMath.logSumExp(src + base, n)
-                    for k in 0..<n { dst[base + k] = src[base + k] - lse }
+                    let (m, logSum) = VectorMath.logSumExp(src + base, n)
+                    for k in 0..<n { dst[base + k] = (src[base + k] - m) - logSum }
                 } else {
                     var m = -Float.infinity
                     for k in 0..<n { m = Swift.max(m, src[base + k * inner]) }
                     var s: Float = 0
                     if m > -.infinity { for k in 0..<n { s += VectorMath.exp(src[base + k * inner] - m) } }
-                    let lse = m > -.infinity ? m + Foundation.log(s) : -.infinity
-                    for k in 0..<n { dst[base + k * inner] = src[base + k * inner] - lse }
+                    let logSum = m > -.infinity ? Foundation.log(s) : 0
+                    for k in 0..<n { dst[base + k * inner] = (src[base + k * inner] - m) - logSum }
                 }
             }
         }

@@ -1,6 +1,0 @@
-import XCTest
-import NN
-
-final class NNSmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}
