@@ -77,10 +77,19 @@ final class GoldenTests: XCTestCase {
         return (worst / max(scale, .leastNormalMagnitude), index)
     }
 
+    /// The largest relative error seen in this test and where, printed at the end.
+    private var worst: (error: Float, what: String) = (0, "")
+
+    override func tearDown() {
+        print("\(name): worst relative error \(worst.error) (\(worst.what)), tolerance \(Self.tolerance)")
+        super.tearDown()
+    }
+
     func assertClose(_ ours: Tensor, _ theirs: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(ours.shape, theirs.shape, what, file: file, line: line)
         guard ours.shape == theirs.shape else { return }
         let (error, i) = relativeError(ours, theirs)
+        if error > worst.error || error.isNaN { worst = (error, what) }
         XCTAssertLessThanOrEqual(error, Self.tolerance,
                                  "\(what): relative error \(error) at element \(i): ours \(ours.pointer[i]), PyTorch \(theirs.pointer[i])",
                                  file: file, line: line)
