@@ -13,5 +13,6 @@ struct UserLLMCommand: ParsableCommand {
     /// The subcommands, one line each so parallel work merges cleanly.
     static let all: [ParsableCommand.Type] = [
         DataCommand.self,
+        BenchCommand.self,
     ]
 }
