@@ -14,5 +14,6 @@ struct UserLLMCommand: ParsableCommand {
     static let all: [ParsableCommand.Type] = [
         DataCommand.self,
         BenchCommand.self,
+        EvalCommand.self, GenerateCommand.self,
     ]
 }
