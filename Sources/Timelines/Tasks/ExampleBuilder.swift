@@ -42,12 +42,19 @@ public final class ExampleBuilder: @unchecked Sendable {
     /// whose items have no category. Training examples are shuffled by the seed.
     public func examples(_ task: TaskKind, _ part: SplitPart) -> [Example] {
         var out: [Example] = []
+        var scratch = [Int32](repeating: 0, count: categoryNames.count)
         let n = config.windowLength
         for u in 0..<Int32(timelines.count) {
             let timeline = timelines[u]
             for t in split.targets(part, user: u) {
                 let start = max(0, t - n)
-                guard let answer = answer(task, timeline: timeline, windowStart: start, target: t) else { continue }
+                let answer: String?
+                if task == .favoriteGenre {
+                    answer = favoriteCategory(timeline.events[start..<t], counts: &scratch)
+                } else {
+                    answer = self.answer(task, timeline: timeline, windowStart: start, target: t)
+                }
+                guard let answer else { continue }
                 out.append(Example(task: task, part: part, user: u, windowStart: Int32(start), target: Int32(t), answer: answer))
             }
         }
@@ -74,17 +81,24 @@ public final class ExampleBuilder: @unchecked Sendable {
     /// once). Ties go to the category seen most recently; within one event, to the one
     /// listed first. nil when no event in the window has a category.
     public func favoriteCategory(_ window: ArraySlice<Int32>) -> String? {
-        var count: [Int32: Int] = [:]
-        var best: Int32 = -1, bestCount = 0
+        var scratch = [Int32](repeating: 0, count: categoryNames.count)
+        return favoriteCategory(window, counts: &scratch)
+    }
+
+    /// `counts` must be all zeros and `categoryNames.count` long; it is zero again on return.
+    private func favoriteCategory(_ window: ArraySlice<Int32>, counts: inout [Int32]) -> String? {
+        var best: Int32 = -1, bestCount: Int32 = 0
         // Walking oldest → newest, a category that reaches or passes the best count is the
         // most recent among those tied at that count. Within one event the categories are
         // visited last-listed first, so the first-listed one wins a tie inside the event.
-        for e in window {
-            for c in itemCategories[Int(dataset.events[Int(e)].item)].reversed() {
-                let n = (count[c] ?? 0) + 1
-                count[c] = n
-                if n >= bestCount { best = c; bestCount = n }
+        dataset.events.withUnsafeBufferPointer { events in
+            for e in window {
+                for c in itemCategories[Int(events[Int(e)].item)].reversed() {
+                    counts[Int(c)] += 1
+                    if counts[Int(c)] >= bestCount { best = c; bestCount = counts[Int(c)] }
+                }
             }
+            for e in window { for c in itemCategories[Int(events[Int(e)].item)] { counts[Int(c)] = 0 } }
         }
         return best >= 0 ? categoryNames[Int(best)] : nil
     }
