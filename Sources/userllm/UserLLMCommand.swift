@@ -22,5 +22,6 @@ struct UserLLMCommand: ParsableCommand {
         DataCommand.self,
         TrainCommand.self,
         BenchCommand.self,
+        EvalCommand.self, GenerateCommand.self,
     ]
 }
