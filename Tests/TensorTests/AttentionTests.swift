@@ -19,6 +19,7 @@ final class AttentionTests: XCTestCase {
                     for j in 0..<tk {
                         if mask.causal && j > i + tk - tq { continue }
                         if let lengths = mask.keyLengths, j >= lengths[bi] { continue }
+                        if let keyMask = mask.keyMask, !keyMask[bi * tk + j] { continue }
                         var s = 0.0
                         for x in 0..<d { s += Double(q.pointer[(pair * tq + i) * d + x]) * Double(k.pointer[(pair * cap + j) * d + x]) }
                         s *= scale
@@ -59,11 +60,16 @@ final class AttentionTests: XCTestCase {
         ("padding with an empty row", .padding([0, 4])),
     ]
 
+    /// A key mask with holes in the middle, for Tk keys.
+    private func keyMask(tk: Int) -> [Bool] {
+        (0..<(2 * tk)).map { i in i % tk != 1 && i != tk + 2 }
+    }
+
     func testValuesMatchReference() {
         for (tq, tk) in [(5, 5), (2, 5), (1, 5)] {
             let q = randomTensor([2, 3, tq, 4], seed: 1), k = randomTensor([2, 3, tk, 4], seed: 2)
             let v = randomTensor([2, 3, tk, 6], seed: 3)
-            for (name, mask) in masks {
+            for (name, mask) in masks + [("key mask", AttentionMask(causal: true, keyMask: keyMask(tk: tk)))] {
                 let (out, w) = Tensor.attention(q: q, k: k, v: v, mask: mask, keepWeights: true)
                 let ref = reference(q: q, k: k, v: v, mask: mask, scale: 0.5)
                 XCTAssertEqual(out.shape, [2, 3, tq, 6])
@@ -105,7 +111,7 @@ final class AttentionTests: XCTestCase {
 
     func testGradients() {
         for (tq, tk) in [(4, 4), (2, 5)] {
-            for (name, mask) in masks {
+            for (name, mask) in masks + [("key mask", AttentionMask(keyLengths: [4, 3], keyMask: keyMask(tk: tk)))] {
                 let q = randomTensor([2, 2, tq, 3], seed: 20), k = randomTensor([2, 2, tk, 3], seed: 21)
                 let v = randomTensor([2, 2, tk, 2], seed: 22)
                 let bad = GradientCheck.mismatches([q, k, v]) {

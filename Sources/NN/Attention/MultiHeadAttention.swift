@@ -43,10 +43,12 @@ public final class MultiHeadAttention: Module {
         wo = Linear(dModel, dModel, bias: bias, std: outputStd, generator: &generator)
     }
 
-    /// Self-attention of x (B, T, dModel). `keyLengths` marks right padding per batch entry.
+    /// Self-attention of x (B, T, dModel). `keyLengths` marks right padding per batch entry;
+    /// `keyMask` (B, Tk), false = padding, marks it anywhere (Tk counts cached keys too).
     /// With a `cache`, x holds the new tokens only: their keys and values are appended and
     /// they attend to everything cached (use under `Autograd.noGrad`).
-    public func callAsFunction(_ x: Tensor, causal: Bool, keyLengths: [Int]? = nil, cache: KVCache? = nil) -> Tensor {
+    public func callAsFunction(_ x: Tensor, causal: Bool, keyLengths: [Int]? = nil, keyMask: [Bool]? = nil,
+                               cache: KVCache? = nil) -> Tensor {
         let (b, t) = (x.shape[0], x.shape[1])
         let start = cache?.length ?? 0
         var q = splitHeads(wq(x)), k = splitHeads(wk(x))
@@ -56,7 +58,7 @@ public final class MultiHeadAttention: Module {
             q = q.rotary(positions: positions, base: base)
             k = k.rotary(positions: positions, base: base)
         }
-        let mask = AttentionMask(causal: causal, keyLengths: keyLengths)
+        let mask = AttentionMask(causal: causal, keyLengths: keyLengths, keyMask: keyMask)
         let attended: Tensor
         if let cache {
             precondition(cache.batch == b && cache.heads == heads && cache.headDim == headDim,

@@ -41,12 +41,13 @@ public final class TransformerBlock: Module {
                       generator: &generator)
     }
 
-    /// x (B, T, d) → (B, T, d). `keyLengths`: right padding per batch entry. `cache`: decode
+    /// x (B, T, d) → (B, T, d). `keyLengths`: right padding per batch entry; `keyMask`
+    /// (B, Tk), false = padding, for padding elsewhere (see `AttentionMask`). `cache`: decode
     /// incrementally (x holds the new tokens). `context`: the projected cross-attention
     /// context, required exactly when the block has cross-attention.
-    public func callAsFunction(_ x: Tensor, causal: Bool, keyLengths: [Int]? = nil, cache: KVCache? = nil,
-                               context: CrossAttentionContext? = nil) -> Tensor {
-        var h = x + attn(attnNorm(x), causal: causal, keyLengths: keyLengths, cache: cache)
+    public func callAsFunction(_ x: Tensor, causal: Bool, keyLengths: [Int]? = nil, keyMask: [Bool]? = nil,
+                               cache: KVCache? = nil, context: CrossAttentionContext? = nil) -> Tensor {
+        var h = x + attn(attnNorm(x), causal: causal, keyLengths: keyLengths, keyMask: keyMask, cache: cache)
         if let xattn {
             guard let context else { preconditionFailure("block with cross-attention called without a context") }
             h = xattn(h, context: context)

@@ -6,6 +6,8 @@ import Foundation
 ///   the keys, so with a KV cache (Tk = cached + new, Tq = new) each new token sees the whole
 ///   past and itself; with Tq == Tk it is the usual lower triangle.
 /// - `keyLengths`: per batch entry, keys at index ≥ length are padding and never seen.
+/// - `keyMask`: (B, Tk) row-major, false where a key is padding anywhere in the sequence
+///   (a soft prompt shorter than its slot, say); like PyTorch's key_padding_mask, inverted.
 /// - `bias`: added to the scaled scores before the softmax; shape (Tq, Tk), or rank 3/4 whose
 ///   leading axes broadcast against (B, H) — e.g. (B, 1, Tq, Tk). It receives a gradient when
 ///   it requires one (a learned relative-position bias, say).
@@ -14,11 +16,13 @@ import Foundation
 public struct AttentionMask {
     public var causal: Bool
     public var keyLengths: [Int]?
+    public var keyMask: [Bool]?
     public var bias: Tensor?
 
-    public init(causal: Bool = false, keyLengths: [Int]? = nil, bias: Tensor? = nil) {
+    public init(causal: Bool = false, keyLengths: [Int]? = nil, keyMask: [Bool]? = nil, bias: Tensor? = nil) {
         self.causal = causal
         self.keyLengths = keyLengths
+        self.keyMask = keyMask
         self.bias = bias
     }
 
@@ -54,6 +58,9 @@ extension Tensor {
         precondition(tk >= 0 && tk <= capacity, "attention: keyCount \(tk) beyond \(capacity) rows")
         if let lengths = mask.keyLengths {
             precondition(lengths.count == b, "attention: \(lengths.count) key lengths for batch \(b)")
+        }
+        if let keyMask = mask.keyMask {
+            precondition(keyMask.count == b * tk, "attention: key mask of \(keyMask.count) for (\(b), \(tk)) keys")
         }
         let plan = AttentionPlan(b: b, h: h, tq: tq, tk: tk, d: d, dv: dv, capacity: capacity,
                                  scale: scale ?? 1 / Float(d).squareRoot(), mask: mask)
@@ -135,32 +142,38 @@ struct AttentionPlan {
     func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                  out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>?) {
         let bias = mask.bias?.pointer
-        Parallel.forEach(b * h, workPerItem: workPerPair) { range in
-            // Without a kept probability tensor, one scratch (Tq, Tk) per worker.
-            let scratch = probs == nil ? UnsafeMutablePointer<Float>.allocate(capacity: max(1, tq * tk)) : nil
-            defer { scratch?.deallocate() }
-            for pair in range {
-                let bi = pair / h, hi = pair % h
-                let p = probs.map { $0 + pair * tq * tk } ?? scratch!
-                let kp = k + pair * capacity * d, vp = v + pair * capacity * dv
-                // S = scale · Q Kᵀ  (Tq, Tk)
-                BLAS.gemm(transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale,
-                          a: q + pair * tq * d, b: kp, c: p)
-                let biasSlab = bias.map { $0 + bi * biasStrideB + hi * biasStrideH }
-                for i in 0..<tq {
-                    softmaxRow(p + i * tk, bias: biasSlab.map { $0 + i * tk }, visible: visibleKeys(row: i, batch: bi))
+        mask.keyMask.withUnsafeBufferPointerIfPresent { keyMask in
+            Parallel.forEach(b * h, workPerItem: workPerPair) { range in
+                // Without a kept probability tensor, one scratch (Tq, Tk) per worker.
+                let scratch = probs == nil ? UnsafeMutablePointer<Float>.allocate(capacity: max(1, tq * tk)) : nil
+                defer { scratch?.deallocate() }
+                for pair in range {
+                    let bi = pair / h, hi = pair % h
+                    let p = probs.map { $0 + pair * tq * tk } ?? scratch!
+                    let kp = k + pair * capacity * d, vp = v + pair * capacity * dv
+                    // S = scale · Q Kᵀ  (Tq, Tk)
+                    BLAS.gemm(transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale,
+                              a: q + pair * tq * d, b: kp, c: p)
+                    let biasSlab = bias.map { $0 + bi * biasStrideB + hi * biasStrideH }
+                    let allowed = keyMask.map { $0.baseAddress! + bi * tk }
+                    for i in 0..<tq {
+                        softmaxRow(p + i * tk, bias: biasSlab.map { $0 + i * tk }, allowed: allowed,
+                                   visible: visibleKeys(row: i, batch: bi))
+                    }
+                    // O = P V  (Tq, Dv)
+                    BLAS.gemm(transA: false, transB: false, m: tq, n: dv, k: tk, a: p, b: vp,
+                              c: out + pair * tq * dv)
                 }
-                // O = P V  (Tq, Dv)
-                BLAS.gemm(transA: false, transB: false, m: tq, n: dv, k: tk, a: p, b: vp,
-                          c: out + pair * tq * dv)
             }
         }
     }
 
     /// Turns one row of scores into probabilities in place: keys past `visible` get 0.
     @inline(__always)
-    private func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, visible: Int) {
+    private func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                            allowed: UnsafePointer<Bool>?, visible: Int) {
         if let bias { for j in 0..<visible { row[j] += bias[j] } }
+        if let allowed { for j in 0..<visible where !allowed[j] { row[j] = -.infinity } }
         let maxScore = VectorMath.max(row, visible)
         if maxScore == -.infinity {
             // Nothing visible (or every visible score is -inf from the bias): no attention.
@@ -210,6 +223,16 @@ struct AttentionPlan {
                               c: dk + pair * capacity * d)
                 }
             }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Bool] {
+    /// Hands the array's buffer (or nil) to `body` for the duration of the call.
+    func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafeBufferPointer<Bool>?) -> R) -> R {
+        switch self {
+        case .some(let array): return array.withUnsafeBufferPointer { body($0) }
+        case .none: return body(nil)
         }
     }
 }

@@ -1,0 +1,190 @@
+import NN
+import Tensor
+
+/// The decoder-only LLM (DESIGN §4): Llama-style, with USER-LLM's two ways in for user
+/// embeddings — a soft prompt (`prefix`) and gated cross-attention (`user`).
+///
+/// Forward, tokens (B, T), optional prefix (B, P, d), optional user embeddings U (B, M, d):
+///
+///   x = concat([prefix, tok_emb(tokens)], axis: 1)                      (B, P + T, d)
+///   for each block i (positions 0..<P+T, causal):
+///     h = x + attn(attn_norm(x))            RMSNorm(eps) → wq/wk/wv → RoPE(base) on q, k
+///                                            → softmax(q·kᵀ/√Dh, causal)·v → wo
+///     h = h + tanh(gate)·xattn.attn(xattn.norm(h), U)     only with crossAttention; keys
+///                                            and values are wk(U), wv(U); U's padding masked
+///     x = h + mlp(mlp_norm(h))              SwiGLU: w2(silu(w1·h) ⊙ w3·h)
+///   h = norm(x)                                                          RMSNorm(eps)
+///   logits = h[:, P:, :] · tok_emb.weightᵀ                               (B, T, V), tied
+///
+/// No biases anywhere. Init: embedding and matrices Normal(0, 0.02²); attn.wo, mlp.w2 and
+/// xattn.attn.wo Normal(0, (0.02/√(2·layers))²); norms 1; gates 0.
+/// Parameter names: "tok_emb.weight", "blocks.{i}.attn_norm.weight",
+/// "blocks.{i}.attn.{wq,wk,wv,wo}.weight", "blocks.{i}.xattn.norm.weight",
+/// "blocks.{i}.xattn.attn.{wq,wk,wv,wo}.weight", "blocks.{i}.xattn.gate" (shape (1)),
+/// "blocks.{i}.mlp_norm.weight", "blocks.{i}.mlp.{w1,w2,w3}.weight", "norm.weight".
+public final class LanguageModel: Module {
+    public let config: LanguageModelConfig
+    public let tokenEmbedding: Embedding
+    public let blocks: [TransformerBlock]
+    public let norm: RMSNorm
+
+    public init(config: LanguageModelConfig, generator: inout SeededGenerator) {
+        self.config = config
+        tokenEmbedding = Embedding(config.vocabSize, config.dModel, std: config.initStd, generator: &generator)
+        var built: [TransformerBlock] = []
+        for _ in 0..<config.layers {
+            built.append(TransformerBlock(config: config.block, layerCount: config.layers, generator: &generator))
+        }
+        blocks = built
+        norm = RMSNorm(config.dModel, eps: config.normEps)
+    }
+
+    public convenience init(config: LanguageModelConfig, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        self.init(config: config, generator: &generator)
+    }
+
+    /// Training / scoring forward: `tokens` (B·T ids, row-major (B, T)) → logits (B, T, V)
+    /// at the token positions. `prefix` (B, P, d): soft-prompt embeddings placed before the
+    /// tokens; `prefixLengths`: real prefix rows per batch entry (rows past it are padding,
+    /// never attended; positions still count them). `user` (B, M, d) with `userLengths`
+    /// (real rows per batch entry): the cross-attention context, required exactly when the
+    /// model has cross-attention.
+    public func callAsFunction(tokens: [Int32], batch: Int, prefix: Tensor? = nil, prefixLengths: [Int]? = nil,
+                               user: Tensor? = nil, userLengths: [Int]? = nil) -> Tensor {
+        logits(hiddenStates(tokens: tokens, batch: batch, prefix: prefix, prefixLengths: prefixLengths,
+                            user: user, userLengths: userLengths))
+    }
+
+    /// The final-normed hidden states at the token positions, (B, T, d).
+    public func hiddenStates(tokens: [Int32], batch: Int, prefix: Tensor? = nil, prefixLengths: [Int]? = nil,
+                             user: Tensor? = nil, userLengths: [Int]? = nil) -> Tensor {
+        let contexts = user.map { userContexts($0, lengths: userLengths) }
+        return run(tokens: tokens, batch: batch, prefix: prefix, prefixLengths: prefixLengths,
+                   contexts: contexts, state: nil)
+    }
+
+    /// Tied output head: (…, d) → (…, V).
+    public func logits(_ hidden: Tensor) -> Tensor {
+        Tensor.matmul(hidden, tokenEmbedding.weight, transposeB: true)
+    }
+
+    /// Each layer's cross-attention keys and values for U (B, M, d): computed once per
+    /// sequence and reused by every decoding step.
+    public func userContexts(_ user: Tensor, lengths: [Int]? = nil) -> [CrossAttentionContext] {
+        precondition(config.crossAttention, "user embeddings given to a model without cross-attention")
+        return blocks.map { $0.xattn!.context(user, keyLengths: lengths) }
+    }
+
+    /// What incremental decoding keeps between steps: one KV cache per layer (allocated once)
+    /// and the user's cross-attention keys and values.
+    public final class DecodeState {
+        public let batch: Int
+        public let caches: [KVCache]
+        public let contexts: [CrossAttentionContext]?
+        /// Positions filled so far (prefix included).
+        public var length: Int { caches.first?.length ?? 0 }
+        /// The prefix given at the first step: its size and real rows per batch entry.
+        var prefixSize = 0
+        var prefixLengths: [Int]?
+
+        init(batch: Int, caches: [KVCache], contexts: [CrossAttentionContext]?) {
+            self.batch = batch
+            self.caches = caches
+            self.contexts = contexts
+        }
+
+        /// Beam search: batch row i continues from old row `sources[i]`.
+        public func reorder(_ sources: [Int]) {
+            for cache in caches { cache.reorder(sources) }
+            prefixLengths = prefixLengths.map { lengths in sources.map { lengths[$0] } }
+            // Contexts are per user; beams of one user share them, so they need no reorder
+            // unless the batch mixes users — then the caller rebuilds the state.
+        }
+    }
+
+    /// Starts decoding `batch` sequences of at most `capacity` positions (default the
+    /// context length). With cross-attention, pass U (B, M, d) and its lengths.
+    public func makeDecodeState(batch: Int, capacity: Int? = nil, user: Tensor? = nil,
+                                userLengths: [Int]? = nil) -> DecodeState {
+        let headDim = config.dModel / config.heads
+        let caches = blocks.map { _ in
+            KVCache(batch: batch, heads: config.heads, headDim: headDim, capacity: capacity ?? config.contextLength)
+        }
+        let contexts = Autograd.noGrad { user.map { userContexts($0, lengths: userLengths) } }
+        precondition(!config.crossAttention || contexts != nil, "a model with cross-attention needs user embeddings")
+        return DecodeState(batch: batch, caches: caches, contexts: contexts)
+    }
+
+    /// Feeds new tokens (B·Tn ids, row-major) — and on the first call an optional prefix
+    /// (B, P, d) with its `prefixLengths` — through the model, appending to the caches;
+    /// returns the logits of the new token positions (B, Tn, V). Runs without a tape.
+    /// Equals the matching rows of the full forward.
+    public func decode(tokens: [Int32], prefix: Tensor? = nil, prefixLengths: [Int]? = nil,
+                       state: DecodeState) -> Tensor {
+        Autograd.noGrad {
+            logits(run(tokens: tokens, batch: state.batch, prefix: prefix, prefixLengths: prefixLengths,
+                       contexts: state.contexts, state: state))
+        }
+    }
+
+    private func run(tokens: [Int32], batch: Int, prefix: Tensor?, prefixLengths: [Int]?,
+                     contexts: [CrossAttentionContext]?, state: DecodeState?) -> Tensor {
+        precondition(batch > 0 && tokens.count % batch == 0, "\(tokens.count) tokens do not split into \(batch) rows")
+        precondition(!config.crossAttention || contexts != nil, "a model with cross-attention needs user embeddings")
+        precondition(prefixLengths == nil || prefix != nil, "prefixLengths without a prefix")
+        let t = tokens.count / batch
+        let start = state?.length ?? 0
+        if let state, let prefix {
+            precondition(start == 0, "a prefix can only open a sequence (decode step at position \(start))")
+            state.prefixSize = prefix.shape[1]
+            state.prefixLengths = prefixLengths
+        }
+        // Padded prefix rows are hidden from every query: (B, Tk) over all keys so far.
+        let prefixSize = state?.prefixSize ?? prefix?.shape[1] ?? 0
+        let keyMask = (state?.prefixLengths ?? prefixLengths).map { lengths -> [Bool] in
+            let total = start + (prefix?.shape[1] ?? 0) + t
+            return (0..<batch).flatMap { b in (0..<total).map { j in j >= prefixSize || j < lengths[b] } }
+        }
+        var x = tokenEmbedding(tokens, shape: [batch, t])  // (B, T, d)
+        let p = prefix?.shape[1] ?? 0
+        if let prefix {
+            precondition(prefix.rank == 3 && prefix.shape[0] == batch && prefix.shape[2] == config.dModel,
+                         "prefix must be (\(batch), P, \(config.dModel)), got \(prefix.shape)")
+            x = Tensor.concat([prefix, x], axis: 1)  // (B, P + T, d)
+        }
+        for (i, block) in blocks.enumerated() {
+            x = block(x, causal: true, keyMask: keyMask, cache: state?.caches[i], context: contexts?[i])
+        }
+        let h = norm(x)
+        return p == 0 ? h : h.sliced(axis: 1, range: p..<(p + t))  // (B, T, d)
+    }
+
+    /// Wraps every self-attention projection named in `targets` in a LoRA adapter (the
+    /// `lora` strategy: freeze the model first, then add adapters — they train).
+    public func addLoRA(rank: Int, alpha: Float, targets: Set<String> = ["wq", "wv"],
+                        generator: inout SeededGenerator) {
+        for block in blocks { block.attn.addLoRA(rank: rank, alpha: alpha, targets: targets, generator: &generator) }
+    }
+
+    /// tanh(α) of each layer's cross-attention gate (empty without cross-attention).
+    public var gateValues: [Float] { blocks.compactMap { $0.xattn?.gateValue } }
+
+    /// Keeps the attention probabilities of the next calls (`lastWeights` on each block's
+    /// attention modules) for the explorer's heatmaps.
+    public var keepsAttentionWeights: Bool {
+        get { blocks.first?.attn.keepWeights ?? false }
+        set {
+            for block in blocks {
+                block.attn.keepWeights = newValue
+                block.xattn?.attn.keepWeights = newValue
+            }
+        }
+    }
+
+    public func parameters() -> [(String, Tensor)] {
+        var params = tokenEmbedding.parameters(prefix: "tok_emb")
+        for (i, block) in blocks.enumerated() { params += block.parameters(prefix: "blocks.\(i)") }
+        return params + norm.parameters(prefix: "norm")
+    }
+}
