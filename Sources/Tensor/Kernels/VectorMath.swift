@@ -10,7 +10,9 @@ public enum VectorMath {
     /// saturate at ~2.4e38 (callers subtract a row maximum first, so they never get there).
     @inline(__always)
     public static func exp(_ v: Vec) -> Vec {
-        let x = v.clamped(lowerBound: Vec(repeating: -87.33654), upperBound: Vec(repeating: 88.37626))
+        // pointwiseMin/Max and bit masks rather than clamped/replacing: the latter compile
+        // to per-lane code (measured ~1.5x slower in release).
+        let x = pointwiseMin(pointwiseMax(v, Vec(repeating: -87.33654)), Vec(repeating: 88.37626))
         // n = round(x / ln 2) by the 1.5·2²³ trick: the sum's low mantissa bits hold n.
         let magic: Float = 12_582_912
         let t = x * 1.442_695_04 + magic
@@ -27,8 +29,11 @@ public enum VectorMath {
         p = p * (r * r) + r + 1
         let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vec.self)
-        // `.<` is false for NaN, so NaN inputs stay NaN through the polynomial.
-        return (p * scale).replacing(with: 0, where: v .< -87.33654)
+        // Lanes below the range become +0 (all bits cleared); NaN lanes become NaN (all bits
+        // set), since the clamp above would have turned them into numbers.
+        let keep = unsafeBitCast(.!(v .< Vec(repeating: -87.33654)), to: SIMD8<Int32>.self)
+        let nan = unsafeBitCast(v .!= v, to: SIMD8<Int32>.self)
+        return unsafeBitCast((unsafeBitCast(p * scale, to: SIMD8<Int32>.self) & keep) | nan, to: Vec.self)
     }
 
     /// Scalar exp with the same polynomial, for loop tails (so a row's values do not
@@ -40,10 +45,12 @@ public enum VectorMath {
     /// inside GELU where the result is added to 1, so relative error near 0 is harmless.
     @inline(__always)
     public static func tanh(_ u: Vec) -> Vec {
-        let a = u.replacing(with: -u, where: u .< 0)
+        let bits = unsafeBitCast(u, to: SIMD8<UInt32>.self)
+        let sign = bits & 0x8000_0000
+        let a = unsafeBitCast(bits & 0x7FFF_FFFF, to: Vec.self)
         let e = exp(a + a)
         let t = 1 - 2 / (e + 1)
-        return t.replacing(with: -t, where: u .< 0)
+        return unsafeBitCast(unsafeBitCast(t, to: SIMD8<UInt32>.self) | sign, to: Vec.self)
     }
 
     /// Largest value of `n` floats (−∞ for n == 0).

@@ -150,21 +150,38 @@ struct AttentionPlan {
                 for pair in range {
                     let bi = pair / h, hi = pair % h
                     let p = probs.map { $0 + pair * tq * tk } ?? scratch!
-                    let kp = k + pair * capacity * d, vp = v + pair * capacity * dv
-                    // S = scale · Q Kᵀ  (Tq, Tk)
-                    BLAS.gemm(transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale,
-                              a: q + pair * tq * d, b: kp, c: p)
+                    let qp = q + pair * tq * d, kp = k + pair * capacity * d, vp = v + pair * capacity * dv
                     let biasSlab = bias.map { $0 + bi * biasStrideB + hi * biasStrideH }
                     let allowed = keyMask.map { $0.baseAddress! + bi * tk }
-                    for i in 0..<tq {
-                        softmaxRow(p + i * tk, bias: biasSlab.map { $0 + i * tk }, allowed: allowed,
-                                   visible: visibleKeys(row: i, batch: bi))
+                    for (i0, i1, limit) in rowBlocks(batch: bi) {
+                        let rows = i1 - i0, pb = p + i0 * tk
+                        // S = scale · Q Kᵀ over the keys this block can see  (rows, limit), ld Tk
+                        BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: d, alpha: scale,
+                                  a: qp + i0 * d, b: kp, c: pb, ldc: tk)
+                        for i in i0..<i1 {
+                            softmaxRow(p + i * tk, bias: biasSlab.map { $0 + i * tk }, allowed: allowed,
+                                       visible: visibleKeys(row: i, batch: bi))
+                        }
+                        // O = P V  (rows, Dv)
+                        BLAS.gemm(transA: false, transB: false, m: rows, n: dv, k: limit, a: pb, lda: tk, b: vp,
+                                  c: out + (pair * tq + i0) * dv)
                     }
-                    // O = P V  (Tq, Dv)
-                    BLAS.gemm(transA: false, transB: false, m: tq, n: dv, k: tk, a: p, b: vp,
-                              c: out + pair * tq * dv)
                 }
             }
+        }
+    }
+
+    /// Causal attention works in blocks of query rows, each computing only the keys its
+    /// last row can see: about half the flops of the full square for long sequences.
+    static let causalRowBlock = 64
+
+    /// (first row, end row, visible keys of the block's widest row) per block of queries.
+    func rowBlocks(batch bi: Int) -> [(Int, Int, Int)] {
+        let step = mask.causal ? AttentionPlan.causalRowBlock : Swift.max(tq, 1)
+        return stride(from: 0, to: tq, by: step).map { i0 in
+            let i1 = Swift.min(tq, i0 + step)
+            // Visibility never shrinks from one row to the next, so the last row is the widest.
+            return (i0, i1, visibleKeys(row: i1 - 1, batch: bi))
         }
     }
 
@@ -192,36 +209,42 @@ struct AttentionPlan {
                   dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
                   dv dvOut: UnsafeMutablePointer<Float>?, dScores: UnsafeMutablePointer<Float>?) {
         let needScores = dq != nil || dk != nil || dScores != nil
+        // dK and dV arrive zeroed and accumulate over the row blocks.
         Parallel.forEach(b * h, workPerItem: 2 * workPerPair) { range in
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: max(1, tq * tk))
             defer { ds.deallocate() }
             for pair in range {
+                let bi = pair / h
                 let p = probs + pair * tq * tk, g = gradOut + pair * tq * dv
                 let qp = q + pair * tq * d, kp = k + pair * capacity * d, vp = v + pair * capacity * dv
-                if let dvOut {
-                    // dV = Pᵀ dO  (Tk, Dv)
-                    BLAS.gemm(transA: true, transB: false, m: tk, n: dv, k: tq, a: p, b: g,
-                              c: dvOut + pair * capacity * dv)
-                }
-                guard needScores else { continue }
-                // dP = dO Vᵀ  (Tq, Tk)
-                BLAS.gemm(transA: false, transB: true, m: tq, n: tk, k: dv, a: g, b: vp, c: ds)
-                for i in 0..<tq {
-                    let pr = p + i * tk, dr = ds + i * tk
-                    let dot = VectorMath.dot(pr, dr, tk)
-                    for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
+                for (i0, i1, limit) in rowBlocks(batch: bi) {
+                    let rows = i1 - i0, pb = p + i0 * tk, gb = g + i0 * dv, dsb = ds + i0 * tk
+                    if let dvOut {
+                        // dV[:limit] += Pᵀ dO  (limit, Dv)
+                        BLAS.gemm(transA: true, transB: false, m: limit, n: dv, k: rows, a: pb, lda: tk, b: gb,
+                                  beta: 1, c: dvOut + pair * capacity * dv)
+                    }
+                    guard needScores else { continue }
+                    // dP = dO Vᵀ  (rows, limit), ld Tk
+                    BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: dv, a: gb, b: vp, c: dsb, ldc: tk)
+                    for i in 0..<rows {
+                        let pr = pb + i * tk, dr = dsb + i * tk
+                        let dot = VectorMath.dot(pr, dr, limit)
+                        for j in 0..<limit { dr[j] = pr[j] * (dr[j] - dot) }
+                        for j in limit..<tk { dr[j] = 0 }
+                    }
+                    if let dq {
+                        // dQ = scale · dS K  (rows, D)
+                        BLAS.gemm(transA: false, transB: false, m: rows, n: d, k: limit, alpha: scale, a: dsb, lda: tk,
+                                  b: kp, c: dq + (pair * tq + i0) * d)
+                    }
+                    if let dk {
+                        // dK[:limit] += scale · dSᵀ Q  (limit, D)
+                        BLAS.gemm(transA: true, transB: false, m: limit, n: d, k: rows, alpha: scale, a: dsb, lda: tk,
+                                  b: qp + i0 * d, beta: 1, c: dk + pair * capacity * d)
+                    }
                 }
                 if let dScores { (dScores + pair * tq * tk).update(from: ds, count: tq * tk) }
-                if let dq {
-                    // dQ = scale · dS K  (Tq, D)
-                    BLAS.gemm(transA: false, transB: false, m: tq, n: d, k: tk, alpha: scale, a: ds, b: kp,
-                              c: dq + pair * tq * d)
-                }
-                if let dk {
-                    // dK = scale · dSᵀ Q  (Tk, D)
-                    BLAS.gemm(transA: true, transB: false, m: tk, n: d, k: tq, alpha: scale, a: ds, b: qp,
-                              c: dk + pair * capacity * d)
-                }
             }
         }
     }

@@ -81,7 +81,7 @@ public final class LanguageModel: Module {
     public final class DecodeState {
         public let batch: Int
         public let caches: [KVCache]
-        public let contexts: [CrossAttentionContext]?
+        public private(set) var contexts: [CrossAttentionContext]?
         /// Positions filled so far (prefix included).
         public var length: Int { caches.first?.length ?? 0 }
         /// The prefix given at the first step: its size and real rows per batch entry.
@@ -94,12 +94,24 @@ public final class LanguageModel: Module {
             self.contexts = contexts
         }
 
-        /// Beam search: batch row i continues from old row `sources[i]`.
+        /// Beam search: batch row i continues from old row `sources[i]` (caches, prefix
+        /// padding and user contexts all follow).
         public func reorder(_ sources: [Int]) {
+            precondition(sources.count == batch, "reorder wants \(batch) indices, got \(sources.count)")
             for cache in caches { cache.reorder(sources) }
             prefixLengths = prefixLengths.map { lengths in sources.map { lengths[$0] } }
-            // Contexts are per user; beams of one user share them, so they need no reorder
-            // unless the batch mixes users — then the caller rebuilds the state.
+            contexts = contexts?.map { c in
+                CrossAttentionContext(keys: Self.gatherRows(c.keys, sources), values: Self.gatherRows(c.values, sources),
+                                      keyLengths: c.keyLengths.map { lengths in sources.map { lengths[$0] } })
+            }
+        }
+
+        /// Rows of axis 0 picked by `sources`.
+        private static func gatherRows(_ t: Tensor, _ sources: [Int]) -> Tensor {
+            let row = t.count / max(1, t.shape[0])
+            let out = Tensor.empty([sources.count] + t.shape.dropFirst())
+            for (i, s) in sources.enumerated() { (out.pointer + i * row).update(from: t.pointer + s * row, count: row) }
+            return out
         }
     }
 

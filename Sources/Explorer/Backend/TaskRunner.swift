@@ -1,0 +1,170 @@
+import Foundation
+
+/// Runs the backend off the UI thread: opens the run, then answers the latest query
+/// mode by mode (embedding modes first, text prompt last), caching every result so
+/// moving the cut back is instant. A newer query cancels the work of an older one.
+///
+/// The UI thread calls `request` after each input and `snapshot` to draw; `version`
+/// changes whenever there is something new to draw.
+public final class TaskRunner: @unchecked Sendable {
+    private struct ModeKey: Hashable { var query: TaskQuery; var mode: String }
+
+    private let lock = NSLock()
+    private let queue = DispatchQueue(label: "userllm.explorer.backend", qos: .userInitiated)
+    private var backend: ExplorerBackend?
+    private var availability: BackendAvailability
+    private var modes: [ModeDescriptor] = []
+    private var results: [ModeKey: JobStatus<ModeResult>] = [:]
+    private var attention: [ModeKey: JobStatus<AttentionCapture>] = [:]
+    private var gates: JobStatus<[GateReading]> = .waiting
+    private var current: TaskQuery?
+    private var wantsAttention = false
+    private var wantsPerceiver = false
+    private var generation = 0
+    private var control: JobControl?
+    private var versionValue = 0
+    /// Results kept before the cache is trimmed to the current query's.
+    private let cacheLimit = 2048
+
+    /// A runner with no model: every view says `reason`.
+    public init(unavailable reason: String) {
+        availability = .unavailable(reason)
+    }
+
+    /// A runner that opens the backend in the background (loading checkpoints can take
+    /// a moment; the first frame does not wait for it).
+    public init(opening open: @escaping @Sendable () throws -> ExplorerBackend) {
+        availability = .opening
+        queue.async { [self] in
+            do {
+                let b = try open()
+                let info = b.info
+                lock.lock()
+                backend = b
+                modes = info.modes.filter { !$0.isTextPrompt } + info.modes.filter(\.isTextPrompt)
+                availability = .ready(info)
+                versionValue += 1
+                lock.unlock()
+                let g: JobStatus<[GateReading]>
+                do { g = .done(try b.gates(control: JobControl())) } catch { g = .failed("\(error)") }
+                lock.lock(); gates = g; versionValue += 1; lock.unlock()
+                schedule()
+            } catch {
+                lock.lock()
+                availability = .failed("Could not open the run: \(error)")
+                versionValue += 1
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Increments whenever results, progress or availability change.
+    public var version: Int {
+        lock.lock(); defer { lock.unlock() }
+        return versionValue
+    }
+
+    /// Asks for `query` (nil: nothing selected); with `attention`, also the attention
+    /// capture, of the Perceiver mode when `perceiver` (else of plain cross-attention).
+    public func request(_ query: TaskQuery?, attention wantAttention: Bool, perceiver: Bool = false) {
+        lock.lock()
+        if query == current && wantAttention == wantsAttention && perceiver == wantsPerceiver { lock.unlock(); return }
+        if query != current { control?.cancel() }
+        current = query
+        wantsAttention = wantAttention
+        wantsPerceiver = perceiver
+        lock.unlock()
+        schedule()
+    }
+
+    /// Blocks until the current query has no work left (tests and benchmarks).
+    public func waitUntilIdle() {
+        queue.sync {}
+        queue.sync {}
+    }
+
+    private func schedule() {
+        lock.lock()
+        generation += 1
+        let gen = generation
+        lock.unlock()
+        queue.async { [self] in work(generation: gen) }
+    }
+
+    /// On the backend queue: does every job the current query still needs, in order.
+    private func work(generation gen: Int) {
+        while true {
+            lock.lock()
+            guard gen == generation, let b = backend, let q = current else { lock.unlock(); return }
+            var job: (ModeDescriptor, Bool)? = nil  // (mode, isAttention)
+            for m in modes where results[ModeKey(query: q, mode: m.id)]?.value == nil && !isFailed(results[ModeKey(query: q, mode: m.id)]) {
+                job = (m, false)
+                break
+            }
+            if job == nil, wantsAttention, let m = attentionModeLocked(),
+               attention[ModeKey(query: q, mode: m.id)]?.value == nil, !isFailed(attention[ModeKey(query: q, mode: m.id)]) {
+                job = (m, true)
+            }
+            guard let (mode, isAttention) = job else { lock.unlock(); return }
+            if results.count + attention.count > cacheLimit { trimLocked(keeping: q) }
+            let key = ModeKey(query: q, mode: mode.id)
+            let ctl = JobControl { [weak self] f, n in self?.progressed(key, attention: isAttention, fraction: f, note: n) }
+            control = ctl
+            if isAttention { attention[key] = .running(fraction: nil, note: "") } else { results[key] = .running(fraction: nil, note: "") }
+            versionValue += 1
+            lock.unlock()
+
+            var outcome: Result<Any, Error>
+            do {
+                outcome = isAttention ? .success(try b.attention(q, mode: mode, control: ctl)) : .success(try b.run(q, mode: mode, control: ctl))
+            } catch {
+                outcome = .failure(error)
+            }
+            lock.lock()
+            switch outcome {
+            case .success(let v):
+                if let r = v as? ModeResult { results[key] = .done(r) }
+                if let a = v as? AttentionCapture { attention[key] = .done(a) }
+            case .failure(let e) where e is CancellationError || ctl.isCancelled:
+                if isAttention { attention[key] = nil } else { results[key] = nil }
+            case .failure(let e):
+                if isAttention { attention[key] = .failed("\(e)") } else { results[key] = .failed("\(e)") }
+            }
+            versionValue += 1
+            lock.unlock()
+        }
+    }
+
+    private func isFailed<T>(_ s: JobStatus<T>?) -> Bool {
+        if case .failed = s { return true }
+        return false
+    }
+
+    private func progressed(_ key: ModeKey, attention isAttention: Bool, fraction: Double?, note: String) {
+        lock.lock()
+        // Only a job still in flight may update its line (a late report must not undo a result).
+        if isAttention, case .running? = attention[key] { attention[key] = .running(fraction: fraction, note: note); versionValue += 1 }
+        if !isAttention, case .running? = results[key] { results[key] = .running(fraction: fraction, note: note); versionValue += 1 }
+        lock.unlock()
+    }
+
+    private func trimLocked(keeping q: TaskQuery) {
+        results = results.filter { $0.key.query == q }
+        attention = attention.filter { $0.key.query == q }
+    }
+
+    private func attentionModeLocked() -> ModeDescriptor? {
+        let xattn = modes.filter(\.hasCrossAttention)
+        return xattn.first { $0.usesPerceiver == wantsPerceiver } ?? xattn.first
+    }
+
+    /// What to draw for `query`.
+    public func snapshot(for query: TaskQuery?) -> RunnerSnapshot {
+        lock.lock(); defer { lock.unlock() }
+        guard let q = query else { return RunnerSnapshot(availability: availability, gates: gates) }
+        let ms = modes.map { m in (mode: m, status: results[ModeKey(query: q, mode: m.id)] ?? .waiting) }
+        let am = attentionModeLocked()
+        let att = am.map { attention[ModeKey(query: q, mode: $0.id)] ?? .waiting }
+        return RunnerSnapshot(availability: availability, modes: ms, gates: gates, attention: wantsAttention ? att : nil, attentionMode: am)
+    }
+}

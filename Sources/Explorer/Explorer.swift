@@ -1,1 +1,0 @@
-// The Explorer library; see DESIGN.md §2.

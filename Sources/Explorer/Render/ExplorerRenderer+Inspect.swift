@@ -1,0 +1,81 @@
+extension ExplorerRenderer {
+    func drawGates(_ state: ExplorerState, runner: RunnerSnapshot, tick: Int, in r: Rect, on canvas: Canvas) {
+        Frame(title: "Gates · tanh(α) per cross-attention layer", focused: state.focus == .detail).draw(on: canvas, in: r, theme: theme)
+        let inner = r.inset(1)
+        switch runner.availability {
+        case .unavailable(let why): message(why, role: .warning, in: inner, on: canvas); return
+        case .failed(let why): message(why, role: .error, in: inner, on: canvas); return
+        case .opening: message("\(Spinner.frame(tick, glyphs: theme.glyphs)) Opening the run…", role: .accent, in: inner, on: canvas); return
+        case .ready: break
+        }
+        switch runner.gates {
+        case .waiting, .running: message("\(Spinner.frame(tick, glyphs: theme.glyphs)) Reading the gates…", role: .accent, in: inner, on: canvas)
+        case .failed(let why): message("Could not read the gates: \(why)", role: .error, in: inner, on: canvas)
+        case .done(let gates) where gates.isEmpty:
+            message("This run has no cross-attention gates (its modes use the history another way).", role: .warning, in: inner, on: canvas)
+        case .done(let gates):
+            canvas.put("tanh(α) 0: the layer ignores the user embeddings; ±1: fully open",
+                       x: inner.x, y: inner.y, style: theme.style(.muted), maxWidth: inner.width)
+            let bars = gates.map { g in
+                BarChart.Bar(label: "layer \(g.layer)", value: Double(g.tanhAlpha),
+                             valueText: "\(signed(Double(g.tanhAlpha))) (α \(signed(Double(g.alpha))))")
+            }
+            BarChart(bars: bars, range: -1...1).draw(on: canvas, in: Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2), theme: theme)
+        }
+    }
+
+    private func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + Format.fixed(v, 3) }
+
+    /// Draws the attention view; returns the heatmap placement and its screen rows.
+    func drawAttention(_ state: ExplorerState, query: TaskQuery?, runner: RunnerSnapshot, tick: Int, in r: Rect, on canvas: Canvas) -> (Heatmap.Placement, Range<Int>)? {
+        let modeTitle = runner.attentionMode?.title ?? "cross-attention"
+        Frame(title: "Attention · \(modeTitle)", focused: state.focus == .detail).draw(on: canvas, in: r, theme: theme)
+        let inner = r.inset(1)
+        switch runner.availability {
+        case .unavailable(let why): message(why, role: .warning, in: inner, on: canvas); return nil
+        case .failed(let why): message(why, role: .error, in: inner, on: canvas); return nil
+        case .opening: message("\(Spinner.frame(tick, glyphs: theme.glyphs)) Opening the run…", role: .accent, in: inner, on: canvas); return nil
+        case .ready: break
+        }
+        guard let q = query else { message("Select a user with at least two events.", role: .muted, in: inner, on: canvas); return nil }
+        guard runner.attentionMode != nil else {
+            message("This run has no cross-attention mode, so there are no attention weights to show.", role: .warning, in: inner, on: canvas)
+            return nil
+        }
+        switch runner.attention {
+        case nil, .waiting?: message("\(Spinner.frame(tick, glyphs: theme.glyphs)) queued behind the task results…", role: .muted, in: inner, on: canvas); return nil
+        case .running(_, let note)?: message("\(Spinner.frame(tick, glyphs: theme.glyphs)) recording attention… \(note)", role: .accent, in: inner, on: canvas); return nil
+        case .failed(let why)?: message("Could not record attention: \(why)", role: .error, in: inner, on: canvas); return nil
+        case .done(let cap)?:
+            return drawCapture(cap, state: state, query: q, in: inner, on: canvas)
+        }
+    }
+
+    private func drawCapture(_ cap: AttentionCapture, state: ExplorerState, query q: TaskQuery, in inner: Rect, on canvas: Canvas) -> (Heatmap.Placement, Range<Int>)? {
+        let layer = min(state.attention.layer, max(0, cap.layers - 1))
+        let head = state.attention.head.flatMap { $0 < cap.heads ? $0 : nil }
+        let headText = head.map { "head \($0 + 1)/\(cap.heads)" } ?? "mean of \(cap.heads) heads"
+        let cols = cap.columns == .events ? "text tokens × history events" : "text tokens × Perceiver latents"
+        canvas.put("layer \(layer + 1)/\(cap.layers) [ ]  ·  \(headText) + -  ·  \(cols)", x: inner.x, y: inner.y, style: theme.style(.accent), maxWidth: inner.width)
+        let col = min(state.attention.column, max(0, cap.columnCount - 1))
+        var hover = "column \(col + 1): "
+        if cap.columns == .events, col < q.history.count {
+            let e = data.dataset.events[q.history[col]]
+            hover += "event #\(q.cut - q.history.count + col + 1) · \(Format.date(e.timestamp)) · \(data.dataset.items[Int(e.item)].name) \(Format.stars(e.rating, glyphs: theme.glyphs))"
+        } else {
+            hover += "latent \(col + 1) of \(cap.columnCount)"
+        }
+        canvas.put(hover + "   (Tab to this pane, ← → to move)", x: inner.x, y: inner.y + 1, style: theme.style(.normal), maxWidth: inner.width)
+        // Keep the answer rows: show the last rows that fit, which end with the answer.
+        let gridRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2)
+        let fit = max(1, gridRect.height - 2)
+        let first = max(0, cap.rowTokens.count - fit)
+        let full = cap.map(layer: layer, head: head)
+        let rows = cap.rowTokens.count - first
+        let values = Array(full[(first * cap.columnCount)...])
+        let labels = cap.rowTokens[first...].enumerated().map { (i, t) in (first + i >= cap.answerStart ? "▸" : " ") + t }
+        let hm = Heatmap(values: values, rows: rows, columns: cap.columnCount, rowLabels: labels, highlightedColumn: col)
+        guard let p = hm.draw(on: canvas, in: gridRect, theme: theme) else { return nil }
+        return (p, (gridRect.y + 1)..<(gridRect.y + 1 + min(rows, gridRect.height - 2)))
+    }
+}

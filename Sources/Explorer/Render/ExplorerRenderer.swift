@@ -1,0 +1,113 @@
+import Timelines
+
+/// Draws one frame of the explorer from the state, the data and the runner's snapshot.
+/// Stateless: the same inputs give the same cells (golden renders rely on it).
+public struct ExplorerRenderer {
+    public let data: ExplorerData
+    public let theme: Theme
+    public let keymap: Keymap
+    /// How the run was looked for, shown in the title bar ("run: none", "run: small-…").
+    public var runLabel: String
+
+    public init(data: ExplorerData, theme: Theme, keymap: Keymap = .standard, runLabel: String) {
+        self.data = data
+        self.theme = theme
+        self.keymap = keymap
+        self.runLabel = runLabel
+    }
+
+    /// The query the current state asks about (nil: no user, or too short a history).
+    public func query(for state: ExplorerState) -> TaskQuery? {
+        guard let u = state.selectedUser else { return nil }
+        return data.query(user: u, cut: state.cut, task: state.task)
+    }
+
+    /// Draws the whole screen; `tick` animates spinners. Returns where clickable things went.
+    @discardableResult
+    public func render(_ state: ExplorerState, runner: RunnerSnapshot, tick: Int, on target: Canvas) -> HitMap {
+        let canvas: Canvas = theme.ascii ? ASCIICanvas(target) : target
+        canvas.clear()
+        var hits = HitMap()
+        let l = ScreenLayout(width: canvas.width, height: canvas.height, detail: state.detail)
+        if l.tooSmall {
+            let msg = "Terminal too small: \(canvas.width)x\(canvas.height); userllm-tui needs at least \(ScreenLayout.minimumWidth)x\(ScreenLayout.minimumHeight)."
+            for (i, line) in Format.wrap(msg, width: canvas.width).enumerated() {
+                canvas.put(line, x: 0, y: i, style: theme.style(.warning))
+            }
+            return hits
+        }
+        drawTitle(in: l.titleBar, on: canvas)
+        drawUsers(state, in: l.users, on: canvas)
+        drawTimeline(state, in: l.timeline, on: canvas)
+        let q = query(for: state)
+        switch state.detail {
+        case .tasks: hits.taskTabs = drawTasks(state, query: q, runner: runner, tick: tick, in: l.detail, on: canvas)
+        case .gates: drawGates(state, runner: runner, tick: tick, in: l.detail, on: canvas)
+        case .attention:
+            if let (p, rows) = drawAttention(state, query: q, runner: runner, tick: tick, in: l.detail, on: canvas) {
+                hits.heatmap = p
+                hits.heatmapRows = rows
+            }
+        }
+        drawStatus(state, in: l.statusBar, on: canvas)
+        if state.showHelp { drawHelp(state, on: canvas) }
+        return hits
+    }
+
+    private func drawTitle(in r: Rect, on canvas: Canvas) {
+        let ds = data.dataset
+        let s = theme.style(.title)
+        canvas.fill(r, with: " ", style: s)
+        var left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.items.count)) items · \(Format.grouped(ds.events.count)) events"
+        let right = "run: \(runLabel) "
+        let rw = min(DisplayWidth.of(right), r.width / 3)
+        if DisplayWidth.of(left) > r.width - rw - 1 {
+            left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.events.count)) events"
+        }
+        canvas.put(left, x: r.x, y: r.y, style: s, maxWidth: r.width - rw - 1)
+        canvas.putPadded(right, x: r.maxX - rw, y: r.y, width: rw, style: s, alignRight: true, ellipsis: theme.glyphs.ellipsis)
+    }
+
+    private func drawStatus(_ state: ExplorerState, in r: Rect, on canvas: Canvas) {
+        var message: String
+        if state.editingFilter {
+            message = "filter: \(state.filter)_  (Enter keeps, Esc clears)"
+        } else if let u = state.selectedUser {
+            let n = data.timelines[Int(u)].count
+            message = "user \(data.dataset.users[Int(u)].rawID) · target #\(state.cut + 1)/\(n) · sort: \(state.sort.rawValue)"
+        } else {
+            message = "no user matches \"\(state.filter)\""
+        }
+        if state.editingFilter {
+            canvas.fill(r, with: " ", style: theme.style(.statusBar))
+            canvas.put(" " + message, x: r.x, y: r.y, style: theme.style(.statusBar), maxWidth: r.width)
+            return
+        }
+        message += " "
+        StatusBar(hints: keymap.hints(ascii: theme.ascii), message: message).draw(on: canvas, y: r.y, width: r.width, theme: theme)
+    }
+
+    private func drawHelp(_ state: ExplorerState, on canvas: Canvas) {
+        let lines = keymap.helpLines(ascii: theme.ascii)
+        let keyW = min(20, lines.compactMap { $0.keys.map { DisplayWidth.of($0) } }.max() ?? 0)
+        let w = min(canvas.width - 4, max(60, keyW + 64))
+        let h = min(canvas.height - 2, lines.count + 3)
+        let box = Rect(x: (canvas.width - w) / 2, y: (canvas.height - h) / 2, width: w, height: h)
+        Frame(title: "Keys", focused: true).draw(on: canvas, in: box, theme: theme)
+        let inner = box.inset(1)
+        canvas.fill(inner, with: " ", style: theme.style(.overlay))
+        let rows = inner.height - 1  // the last row says how to leave
+        let top = min(state.helpScroll, max(0, lines.count - rows))
+        for (i, line) in lines[top..<min(lines.count, top + rows)].enumerated() {
+            let y = inner.y + i
+            if let k = line.keys {
+                canvas.putPadded(" " + k, x: inner.x, y: y, width: keyW + 2, style: theme.style(.accent))
+                canvas.put(line.text, x: inner.x + keyW + 3, y: y, style: theme.style(.overlay), maxWidth: inner.width - keyW - 4)
+            } else {
+                canvas.put(" " + line.text, x: inner.x, y: y, style: theme.style(.header), maxWidth: inner.width)
+            }
+        }
+        let more = lines.count > rows ? "↑↓ scroll (\(top + 1)–\(min(lines.count, top + rows)) of \(lines.count)) · " : ""
+        canvas.put(" \(more)any other key closes", x: inner.x, y: inner.maxY - 1, style: theme.style(.muted), maxWidth: inner.width)
+    }
+}

@@ -1,1 +1,0 @@
-// The ExplorerCurses library; see DESIGN.md §2.

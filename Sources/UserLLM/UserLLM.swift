@@ -1,1 +1,0 @@
-// The UserLLM library; see DESIGN.md §2.

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Tensor
+import Explorer
+import ExplorerCurses
+import Foundation
+import Timelines
+
+/// `userllm-tui`: the explorer (DESIGN §6).
+@main
+struct TUICommand: ParsableCommand {
+    /// OpenBLAS must pick its kernels before any work: see `BLASRuntime`.
+    static func main() {
+        BLASRuntime.relaunchWithFastKernelsIfNeeded()
+        main(nil)
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "userllm-tui",
+        abstract: "Browse users and timelines; compare text prompts with user embeddings (USER-LLM).",
+        discussion: "Keys: run with --print-keys for the table (also shown by ? inside the explorer).")
+
+    @Option(help: "Dataset name (movielens = movielens-100k) under $USERLLM_HOME/datasets/.")
+    var dataset = "movielens"
+    @Option(help: "Read the dataset from this folder instead.")
+    var dataDir: String?
+    @Option(name: .customLong("run"), help: "Open this trained run (default: $USERLLM_HOME/runs/<dataset>).")
+    var runDir: String?
+
+    @Flag(help: "Render one frame to stdout and exit (no terminal needed).")
+    var snapshot = false
+    @Option(help: "Snapshot: the user's raw ID (default: the first by id).")
+    var user: String?
+    @Option(help: "Snapshot: the cut, i.e. how many events precede the target (default: all but the last).")
+    var cut: Int?
+    @Option(help: "Snapshot: users | timeline | tasks | gates | attention.")
+    var view = "users"
+    @Option(help: "Snapshot: next-item | favorite-genre | review.")
+    var task = "next-item"
+    @Option(help: "Snapshot: WIDTHxHEIGHT.")
+    var size = "80x24"
+    @Flag(help: "Snapshot: with ANSI colours.")
+    var ansi = false
+    @Flag(name: .customLong("help-overlay"), help: "Snapshot: show the help overlay.")
+    var helpOverlay = false
+
+    @Flag(help: "No box-drawing or block characters.")
+    var ascii = false
+    @Option(help: "Colours: 256 | 8 | mono (default: what the terminal has).")
+    var colors: String?
+    @Flag(help: "Do not capture the mouse (keeps the terminal's own text selection).")
+    var noMouse = false
+
+    @Flag(help: "Print the key table as Markdown (the README's) and exit.")
+    var printKeys = false
+    @Flag(help: "Benchmark launch-to-first-frame and keypress-to-redraw, print the figures and exit.")
+    var bench = false
+    @Flag(help: "Benchmark output as JSON.")
+    var json = false
+    @Option(help: "Append per-frame timings (input to screen) to this file.")
+    var trace: String?
+
+    func validate() throws {
+        guard ["users", "timeline", "tasks", "gates", "attention"].contains(view) else {
+            throw ValidationError("--view must be users, timeline, tasks, gates or attention")
+        }
+        guard ExplorerTask(rawValue: task) != nil else { throw ValidationError("--task must be next-item, favorite-genre or review") }
+        guard parseSize(size) != nil else { throw ValidationError("--size must look like 80x24") }
+        if let c = colors, ColorMode(rawValue: c) == nil { throw ValidationError("--colors must be 256, 8 or mono") }
+    }
+
+    func parseSize(_ s: String) -> (Int, Int)? {
+        let p = s.lowercased().split(separator: "x")
+        guard p.count == 2, let w = Int(p[0]), let h = Int(p[1]), w > 0, h > 0 else { return nil }
+        return (w, h)
+    }
+
+    func run() throws {
+        let launched = DispatchTime.now().uptimeNanoseconds
+        if printKeys {
+            print(Keymap.standard.markdown(), terminator: "")
+            return
+        }
+        let name = DatasetLocator.canonicalName(dataset)
+        let dir = DatasetLocator.directory(for: dataset, dataDir: dataDir)
+        let ds: Dataset
+        do {
+            ds = try loadDataset(name: name, directory: dir)
+        } catch {
+            var msg = "userllm-tui: cannot load \(name) from \(dir.path): \(error)\n"
+            if dataDir == nil { msg += "Fetch it with `userllm data fetch \(dataset)`, or point --data-dir at a folder holding it.\n" }
+            FileHandle.standardError.write(msg.data(using: .utf8)!)
+            throw ExitCode(2)
+        }
+        let loaded = DispatchTime.now().uptimeNanoseconds
+        let data = ExplorerData(dataset: ds)
+        let indexed = DispatchTime.now().uptimeNanoseconds
+        let (runner, runLabel) = BackendOpener.runner(run: runDir.map { URL(fileURLWithPath: $0) }, datasetName: dataset, data: data)
+
+        if bench {
+            runBench(data: data, runner: runner, launched: launched, loaded: loaded, indexed: indexed)
+        } else if snapshot {
+            try renderSnapshot(data: data, runner: runner, runLabel: runLabel)
+        } else {
+            try runInteractive(data: data, runner: runner, runLabel: runLabel, launched: launched)
+        }
+    }
+
+    func loadDataset(name: String, directory: URL) throws -> Dataset {
+        try Dataset.load(from: directory, name: name)
+    }
+
+    func initialState(data: ExplorerData, width: Int, height: Int) throws -> ExplorerState {
+        var userIndex: Int32? = nil
+        if let raw = user {
+            guard let i = data.dataset.users.firstIndex(where: { $0.rawID == raw }) else {
+                throw ValidationError("no user with id \(raw) in \(data.dataset.name)")
+            }
+            userIndex = Int32(i)
+        }
+        var s = ExplorerState.initial(data: data, width: width, height: height, user: userIndex, cut: cut)
+        s.task = ExplorerTask(rawValue: task)!
+        switch view {
+        case "timeline": s.focus = .timeline
+        case "tasks": s.focus = .detail
+        case "gates": s.detail = .gates; s.focus = .detail
+        case "attention": s.detail = .attention; s.focus = .detail
+        default: s.focus = .users
+        }
+        s.showHelp = helpOverlay
+        s.reconcile(data: data)
+        return s
+    }
+
+    func renderSnapshot(data: ExplorerData, runner: TaskRunner, runLabel: String) throws {
+        let (w, h) = parseSize(size)!
+        let theme = Theme(mode: ansi ? (colors.flatMap(ColorMode.init) ?? .xterm256) : .monochrome, ascii: ascii)
+        let renderer = ExplorerRenderer(data: data, theme: theme, runLabel: runLabel)
+        let session = ExplorerSession(data: data, runner: runner, renderer: renderer, state: try initialState(data: data, width: w, height: h))
+        // A snapshot shows finished results, never a spinner.
+        runner.waitUntilIdle()
+        let canvas = TextCanvas(width: w, height: h)
+        session.draw(on: canvas)
+        print(ansi ? canvas.ansiText() : canvas.plainText(), terminator: "")
+    }
+
+    func runInteractive(data: ExplorerData, runner: TaskRunner, runLabel: String, launched: UInt64) throws {
+        let term: CursesTerminal
+        do {
+            term = try CursesTerminal.start(colors: colors.flatMap(ColorMode.init), mouse: !noMouse)
+        } catch {
+            FileHandle.standardError.write("userllm-tui: \(error)\n".data(using: .utf8)!)
+            throw ExitCode(2)
+        }
+        let theme = Theme(mode: term.colorMode, ascii: ascii)
+        let renderer = ExplorerRenderer(data: data, theme: theme, runLabel: runLabel)
+        let state: ExplorerState
+        do { state = try initialState(data: data, width: term.width, height: term.height) } catch {
+            term.stop()
+            throw error
+        }
+        let session = ExplorerSession(data: data, runner: runner, renderer: renderer, state: state)
+        let traceFile = trace.flatMap { path -> FileHandle? in
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            let h = FileHandle(forWritingAtPath: path)
+            h?.seekToEndOfFile()
+            return h
+        }
+        session.run(on: term) { t in
+            traceFile?.write(String(format: "frame inputs=%d total_ms=%.3f update_ms=%.3f draw_ms=%.3f present_ms=%.3f\n",
+                                    t.inputs, t.seconds * 1e3, t.update * 1e3, t.draw * 1e3, t.present * 1e3).data(using: .utf8)!)
+        }
+        term.stop()
+        traceFile?.closeFile()
+        if term.stopSignal != 0 { throw ExitCode(128 + term.stopSignal) }
+    }
+}

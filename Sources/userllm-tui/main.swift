@@ -1,1 +1,0 @@
-print("userllm-tui: not yet")

@@ -1,6 +1,0 @@
-import XCTest
-import Explorer
-
-final class ExplorerSmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,72 @@
+import Foundation
+import Explorer
+
+/// A deterministic test double of the model side, for rendering and runner tests only:
+/// its numbers are a fixed function of the query, not model output.
+final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
+    static let modes = [
+        ModeDescriptor(id: "tp", title: "TP", isTextPrompt: true),
+        ModeDescriptor(id: "soft", title: "Soft prompt"),
+        ModeDescriptor(id: "xattn", title: "Cross-attn", hasCrossAttention: true),
+        ModeDescriptor(id: "xattn+perceiver", title: "Cross-attn+P", hasCrossAttention: true, usesPerceiver: true),
+    ]
+    let data: ExplorerData
+    private let lock = NSLock()
+    private(set) var calls: [String] = []
+    /// When set, `run` for this mode waits until cancelled (to test cancellation).
+    var blockMode: String?
+    var failMode: String?
+
+    init(data: ExplorerData) { self.data = data }
+
+    var info: BackendInfo {
+        BackendInfo(runName: "fixture-run", preset: "tiny", modes: FixtureBackend.modes,
+                    tasks: [.nextItem, .favoriteGenre], crossAttentionLayers: 2, crossAttentionHeads: 2)
+    }
+
+    func run(_ q: TaskQuery, mode: ModeDescriptor, control: JobControl) throws -> ModeResult {
+        lock.lock(); calls.append("\(mode.id)@\(q.cut)"); lock.unlock()
+        if mode.id == blockMode {
+            while !control.isCancelled { usleep(1000) }
+            throw CancellationError()
+        }
+        if mode.id == failMode { throw FixtureError.broken }
+        let names: [String]
+        switch q.task {
+        case .favoriteGenre:
+            names = ["Drama", "Comedy", "Thriller", "Animation", "Crime"]
+        default:
+            names = data.dataset.items.map(\.name)
+        }
+        // Rotate so modes disagree; the expected answer lands at a mode-dependent rank.
+        let shift = FixtureBackend.modes.firstIndex(of: mode)! + q.cut
+        let ranked = (0..<names.count).map { names[($0 + shift) % names.count] }
+        let answers = ranked.prefix(q.topK).enumerated().map { RankedAnswer(text: $1, logProbability: -Double($0 + 1)) }
+        let tokens = mode.isTextPrompt ? 24 * q.history.count + 16 : 16
+        return ModeResult(mode: mode.id, answers: answers, latency: mode.isTextPrompt ? 0.84 : 0.012 * Double(shift % 3 + 1),
+                          promptTokens: tokens, flops: Double(tokens) * 2.5e6)
+    }
+
+    func gates(control: JobControl) throws -> [GateReading] {
+        [GateReading(layer: 0, alpha: 0.35), GateReading(layer: 1, alpha: -0.8), GateReading(layer: 2, alpha: 1.7)]
+    }
+
+    func attention(_ q: TaskQuery, mode: ModeDescriptor, control: JobControl) throws -> AttentionCapture {
+        let rows = ["Which", "movie", "next", "?", "Toy", "Story"]
+        let cols = mode.usesPerceiver ? 4 : q.history.count
+        var w: [Float] = []
+        for l in 0..<2 { for h in 0..<2 { for r in 0..<rows.count {
+            var row = (0..<cols).map { c in Float(1 + (c * (r + 1) + l + 2 * h) % 5) }
+            let s = row.reduce(0, +)
+            row = row.map { $0 / s }
+            w += row
+        } } }
+        return AttentionCapture(mode: mode.id, rowTokens: rows, answerStart: 4, columns: mode.usesPerceiver ? .latents : .events,
+                                columnCount: cols, layers: 2, heads: 2, weights: w)
+    }
+
+    enum FixtureError: Error, CustomStringConvertible {
+        case broken
+        var description: String { "fixture backend failure" }
+    }
+}

@@ -1,0 +1,96 @@
+import XCTest
+import Explorer
+
+/// Every view at 80×24 and 160×48, with and without a model, in Unicode and ASCII.
+/// Goldens live in Tests/Fixtures/explorer/ (USERLLM_UPDATE_GOLDENS=1 regenerates).
+final class GoldenRenderTests: XCTestCase {
+    let data = ExplorerData(dataset: FixtureDataset.make())
+    static let noRun = "No trained run for fixture-movies. Nothing is computed, so no answers or figures are shown."
+
+    /// Renders a frame after `keys`, with the runner idle (no spinners in goldens).
+    func frame(_ keys: [Key], size: (Int, Int), backend: Bool, ascii: Bool = false, ansi: Bool = false, user: String = "10") -> String {
+        let runner: TaskRunner
+        if backend {
+            let b = FixtureBackend(data: data)
+            runner = TaskRunner(opening: { b })
+        } else {
+            runner = TaskRunner(unavailable: GoldenRenderTests.noRun)
+        }
+        let u = Int32(data.dataset.users.firstIndex { $0.rawID == user }!)
+        let theme = Theme(mode: ansi ? .xterm256 : .monochrome, ascii: ascii)
+        let session = ExplorerSession(data: data, runner: runner,
+                                      renderer: ExplorerRenderer(data: data, theme: theme, runLabel: backend ? "fixture-run" : "none"),
+                                      state: .initial(data: data, width: size.0, height: size.1, user: u))
+        for k in keys {
+            session.handle(.key(k))
+            runner.waitUntilIdle()
+            let canvas = TextCanvas(width: size.0, height: size.1)
+            session.draw(on: canvas)  // adopts the run's shape (layers, columns) as the live loop does
+        }
+        runner.waitUntilIdle()
+        let canvas = TextCanvas(width: size.0, height: size.1)
+        session.draw(on: canvas)
+        return ansi ? canvas.ansiText() : canvas.plainText()
+    }
+
+    static let views: [(String, [Key])] = [
+        ("users", []),
+        ("timeline", [.tab, .char("h"), .char("h")]),
+        ("tasks", [.tab, .tab]),
+        ("genre", [.char("2")]),
+        ("review", [.char("3")]),
+        ("gates", [.char("g")]),
+        ("attention", [.char("a"), .backTab, .char("l"), .char("l")]),
+        ("help", [.char("?")]),
+    ]
+
+    func testViewsWithoutARun() {
+        for (name, keys) in GoldenRenderTests.views where name != "genre" {
+            for size in [(80, 24), (160, 48)] {
+                Golden.check(frame(keys, size: size, backend: false), "norun-\(name)-\(size.0)x\(size.1).txt")
+            }
+        }
+    }
+
+    func testViewsWithAFixtureBackend() {
+        for (name, keys) in GoldenRenderTests.views where name != "help" {
+            for size in [(80, 24), (160, 48)] {
+                Golden.check(frame(keys, size: size, backend: true), "fixture-\(name)-\(size.0)x\(size.1).txt")
+            }
+        }
+    }
+
+    func testASCIIMode() {
+        for (name, keys) in GoldenRenderTests.views {
+            let text = frame(keys, size: (80, 24), backend: true, ascii: true)
+            Golden.check(text, "ascii-\(name)-80x24.txt")
+            // No box-drawing, block, braille or arrow characters anywhere; dataset titles may be wide.
+            let forbidden = text.unicodeScalars.filter { (0x2190...0x28FF).contains($0.value) }
+            XCTAssertTrue(forbidden.isEmpty, "\(name): \(String(String.UnicodeScalarView(forbidden)))")
+        }
+    }
+
+    func testWideTitleIsLaidOutByDisplayWidth() {
+        // User "2" watched 千と千尋の神隠し and 올드보이: every row stays exactly 160 columns wide.
+        let text = frame([.tab], size: (160, 48), backend: false, user: "2")
+        XCTAssertTrue(text.contains("千と千尋の神隠し (2001)"))
+        XCTAssertTrue(text.contains("올드보이 (2003)"))
+        for line in text.split(separator: "\n") where line.contains("│") {
+            XCTAssertEqual(DisplayWidth.of(String(line)), 160, String(line))
+        }
+        Golden.check(text, "norun-widetitles-160x48.txt")
+    }
+
+    func testANSIColourFrame() {
+        Golden.check(frame([.char("a")], size: (80, 24), backend: true, ansi: true), "ansi-attention-80x24.txt")
+    }
+
+    func testTooSmallTerminalSaysSo() {
+        let text = frame([], size: (40, 10), backend: false)
+        XCTAssertTrue(text.contains("Terminal too small: 40x10"))
+    }
+
+    func testRenderIsDeterministic() {
+        XCTAssertEqual(frame([.tab, .tab], size: (80, 24), backend: true), frame([.tab, .tab], size: (80, 24), backend: true))
+    }
+}

@@ -1,0 +1,79 @@
+import XCTest
+import Explorer
+
+final class TaskRunnerTests: XCTestCase {
+    let data = ExplorerData(dataset: FixtureDataset.make())
+
+    func query(cut: Int, task: ExplorerTask = .nextItem) -> TaskQuery {
+        data.query(user: 1, cut: cut, task: task)!
+    }
+
+    func testEmbeddingModesRunBeforeTheTextPromptAndResultsAreCached() {
+        let b = FixtureBackend(data: data)
+        let r = TaskRunner(opening: { b })
+        r.request(query(cut: 5), attention: false)
+        r.waitUntilIdle()
+        XCTAssertEqual(b.calls, ["soft@5", "xattn@5", "xattn+perceiver@5", "tp@5"])
+        let snap = r.snapshot(for: query(cut: 5))
+        XCTAssertEqual(snap.modes.map(\.mode.id), ["soft", "xattn", "xattn+perceiver", "tp"])
+        XCTAssertTrue(snap.modes.allSatisfy { $0.status.value != nil })
+        XCTAssertEqual(snap.gates.value?.count, 3)
+        // Back and forth: the cut-5 results come from the cache.
+        r.request(query(cut: 6), attention: false)
+        r.waitUntilIdle()
+        r.request(query(cut: 5), attention: false)
+        r.waitUntilIdle()
+        XCTAssertEqual(b.calls.count, 8)
+    }
+
+    func testANewQueryCancelsTheRunningOne() {
+        let b = FixtureBackend(data: data)
+        b.blockMode = "tp"
+        let r = TaskRunner(opening: { b })
+        r.request(query(cut: 5), attention: false)
+        // Wait until TP (last) is running, blocked until cancelled.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !b.calls.contains("tp@5") { usleep(1000) }
+        if case .running = r.snapshot(for: query(cut: 5)).modes.last!.status {} else { XCTFail("TP should be running") }
+        b.blockMode = nil
+        r.request(query(cut: 4), attention: false)
+        r.waitUntilIdle()
+        XCTAssertTrue(r.snapshot(for: query(cut: 4)).modes.allSatisfy { $0.status.value != nil })
+        // The cancelled job left no result or failure behind.
+        if case .waiting = r.snapshot(for: query(cut: 5)).modes.last!.status {} else { XCTFail("cancelled TP should be waiting again") }
+    }
+
+    func testFailuresAreReportedPerMode() {
+        let b = FixtureBackend(data: data)
+        b.failMode = "soft"
+        let r = TaskRunner(opening: { b })
+        r.request(query(cut: 3), attention: true)
+        r.waitUntilIdle()
+        let snap = r.snapshot(for: query(cut: 3))
+        if case .failed(let why) = snap.modes[0].status { XCTAssertEqual(why, "fixture backend failure") } else { XCTFail() }
+        XCTAssertNotNil(snap.modes[1].status.value)
+        XCTAssertEqual(snap.attention?.value?.columnCount, 3)
+        XCTAssertEqual(snap.attentionMode?.id, "xattn")
+        r.request(query(cut: 3), attention: true, perceiver: true)
+        r.waitUntilIdle()
+        XCTAssertEqual(r.snapshot(for: query(cut: 3)).attention?.value?.columns, .latents)
+    }
+
+    func testWithoutARunNothingIsComputed() {
+        let r = TaskRunner(unavailable: "no run")
+        r.request(query(cut: 3), attention: true)
+        r.waitUntilIdle()
+        let snap = r.snapshot(for: query(cut: 3))
+        guard case .unavailable(let why) = snap.availability else { return XCTFail() }
+        XCTAssertEqual(why, "no run")
+        XCTAssertTrue(snap.modes.isEmpty)
+        XCTAssertFalse(snap.isBusy)
+    }
+
+    func testAttentionMeanOverHeads() {
+        let cap = AttentionCapture(mode: "x", rowTokens: ["a"], answerStart: 0, columns: .events, columnCount: 2,
+                                   layers: 1, heads: 2, weights: [0.2, 0.8, 0.6, 0.4])
+        XCTAssertEqual(cap.map(layer: 0, head: nil), [0.4, 0.6])
+        XCTAssertEqual(cap.map(layer: 0, head: 1), [0.6, 0.4])
+    }
+}

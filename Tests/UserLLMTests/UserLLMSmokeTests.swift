@@ -1,6 +1,0 @@
-import XCTest
-import UserLLM
-
-final class UserLLMSmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}

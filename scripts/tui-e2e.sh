@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End-to-end test of userllm-tui in a real terminal (tmux) on MovieLens-100K:
+# select a user, move the cut, switch tabs, gates, attention, help, filter, resize,
+# quit — checking the captured screen at each step — then SIGTERM and Ctrl-C, checking
+# each time that the terminal is sane afterwards (`stty -a` unchanged).
+# Prints launch-to-first-frame and keypress-to-screen times as seen through tmux.
+#
+# usage: scripts/tui-e2e.sh [path/to/userllm-tui] [dataset-dir]
+# env:   USERLLM_TEST_DATA (default ../shared/data), KEEP=1 keeps the temp folder.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/.build/release/userllm-tui}
+data=${2:-${USERLLM_TEST_DATA:-$root/../shared/data}/movielens-100k}
+[ -x "$bin" ] || { echo "FAIL: no executable at $bin (swift build first)"; exit 2; }
+[ -f "$data/ml-100k.inter" ] || { echo "FAIL: MovieLens-100K not found at $data"; exit 2; }
+command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
+
+tmp=$(mktemp -d)
+sock="userllm-e2e-$$"
+T() { tmux -L "$sock" "$@"; }
+cleanup() { T kill-server 2>/dev/null || true; [ "${KEEP:-0}" = 1 ] && echo "kept $tmp" || rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; echo "--- screen ---"; T capture-pane -p -t e2e || true; exit 1; }
+now() { date +%s%N; }
+screen() { T capture-pane -p -t e2e; }
+
+# wait_for TEXT [timeout-s]: polls the screen until it shows TEXT; sets $waited_ms.
+wait_for() {
+  local text=$1 limit=${2:-10} t0; t0=$(now)
+  while :; do
+    if screen | grep -qF -- "$text"; then waited_ms=$(( ($(now) - t0) / 1000000 )); return 0; fi
+    (( ($(now) - t0) / 1000000000 >= limit )) && fail "timed out waiting for: $text"
+    sleep 0.005
+  done
+}
+# key KEYS... EXPECTED: sends keys, waits for EXPECTED, records the time.
+key_times=()
+key() {
+  local expect=${*: -1} t0; t0=$(now)
+  T send-keys -t e2e "${@:1:$#-1}"
+  wait_for "$expect"
+  key_times+=( $(( ($(now) - t0) / 1000000 )) )
+  echo "ok  ${*:1:$#-1} -> '$expect' (${key_times[-1]} ms)"
+}
+wait_file() { local i; for i in $(seq 1 500); do [ -s "$1" ] && return 0; sleep 0.01; done; fail "no $1"; }
+
+T new-session -d -s e2e -x 100 -y 30 "env -i HOME=$tmp TERM=xterm-256color LANG=C.UTF-8 PATH=/usr/bin:/bin bash --norc --noprofile"
+T send-keys -t e2e "stty -a > $tmp/stty.before" Enter
+wait_file "$tmp/stty.before"
+
+launch() {  # launch NAME: starts the explorer, waits for its first frame
+  rm -f "$tmp/exit.$1" "$tmp/stty.$1"
+  local t0; t0=$(now)
+  T send-keys -t e2e "clear; '$bin' --data-dir '$data' --trace '$tmp/trace.txt'; echo \$? > $tmp/exit.$1; stty -a > $tmp/stty.$1" Enter
+  wait_for "Users (943)" 20
+  launch_ms=$(( ($(now) - t0) / 1000000 ))
+  echo "ok  launch -> first frame ($launch_ms ms)"
+}
+check_sane() {  # check_sane NAME EXPECTED-EXIT
+  wait_file "$tmp/stty.$1"
+  [ "$(cat "$tmp/exit.$1")" = "$2" ] || fail "$1: exit status $(cat "$tmp/exit.$1"), expected $2"
+  diff "$tmp/stty.before" "$tmp/stty.$1" >/dev/null || { diff "$tmp/stty.before" "$tmp/stty.$1"; fail "$1: terminal modes changed"; }
+  echo "ok  $1: exit $2, stty -a unchanged"
+}
+
+launch main
+first_launch_ms=$launch_ms
+screen | grep -qF "Timeline · user 1 · 272 events" || fail "user 1 not selected first"
+key j j "Timeline · user 3 · 54 events"
+key h h "target #52/54"
+key l "target #53/54"
+key Tab k k Enter "target #51/54"
+key 2 "2 favourite genre"
+screen | grep -qF "No trained run for movielens-100k" || fail "task panel must say there is no run"
+key 3 "has no review text"
+key g "Gates · tanh(α)"
+key a "Attention ·"
+key 1 "Tasks"
+key '?' "any other key closes"
+key Escape "Users (943)"
+key / 4 2 Enter "/42"
+screen | grep -qE "Users [0-9]+/943" || fail "filter count missing"
+key Escape "Users (943)"
+screen | grep -qF "Timeline · user 6 · 211 events" || fail "the filter should have selected user 6 (age 42), the first match"
+T resize-window -t e2e -x 80 -y 24; wait_for "target #211/211"
+[ "$(screen | sed -n 2p | tr -d '\n' | LC_ALL=C.UTF-8 wc -m)" -eq 80 ] || fail "frame is not 80 columns wide"
+echo "ok  resize to 80x24"
+T resize-window -t e2e -x 50 -y 12; wait_for "Terminal too small"
+echo "ok  resize to 50x12 says too small"
+T resize-window -t e2e -x 100 -y 30; wait_for "target #211/211"
+echo "ok  resize back to 100x30"
+T send-keys -t e2e q
+check_sane main 0
+
+# A signal must restore the terminal too: SIGTERM to the process we started, then Ctrl-C.
+launch term
+pid=$(pgrep -n -P "$(T display -p -t e2e '#{pane_pid}')" userllm-tui) || fail "no userllm-tui process"
+kill -TERM "$pid"
+check_sane term 143
+launch int
+T send-keys -t e2e C-c
+check_sane int 130
+
+sorted=$(printf '%s\n' "${key_times[@]}" | sort -n)
+n=${#key_times[@]}
+echo
+echo "figures (through tmux: send-keys -> screen shows the change; includes tmux and polling):"
+echo "  launch to first frame: ${first_launch_ms} ms"
+echo "  keypress to screen:    median $(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p") ms, max $(echo "$sorted" | tail -1) ms over $n steps"
+if [ -s "$tmp/trace.txt" ]; then
+  awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^total_ms=/) { split($i, a, "="); print a[2] } }' "$tmp/trace.txt" | sort -n > "$tmp/t.txt"
+  m=$(wc -l < "$tmp/t.txt")
+  echo "  in-process input->refresh (--trace, $m frames): median $(sed -n "$(( (m + 1) / 2 ))p" "$tmp/t.txt") ms, max $(tail -1 "$tmp/t.txt") ms"
+fi
+echo "PASS"
