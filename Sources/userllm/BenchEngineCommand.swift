@@ -212,7 +212,7 @@ struct BenchEngineCommand: ParsableCommand {
     private func render(_ runs: [Run]) -> String {
         var out: [String] = []
         let cores = Set(runs.map(\.engine.blasCore)).sorted().joined(separator: ", ")
-        out.append("OpenBLAS kernels: \(cores) (OpenBLAS itself detected \(BenchBLASCore.current()) for this CPU)")
+        out.append("OpenBLAS kernels in the workers: \(cores) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset") here)")
         let threadHeaders = runs.map { "\($0.engine.threads) thr" }
         var sgemm = BenchTable(["sgemm GFLOP/s wall (by cpu time), m×n×k"] + threadHeaders)
         for (i, r) in (runs.first?.engine.sgemm ?? []).enumerated() {
