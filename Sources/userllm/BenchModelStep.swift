@@ -21,6 +21,9 @@ enum BenchModelStep {
         var backward: Double
         var optimizer: Double
         var step: Double
+        /// Mean process CPU seconds per step, all threads: robust to other processes on a
+        /// shared machine (at one thread it is the step's own work).
+        var cpu: Double
         /// Analytic FLOPs of one step (BenchFLOPs).
         var flops: Double
         var loss: Float
@@ -41,11 +44,12 @@ enum BenchModelStep {
         let targets = (0..<(batch * t)).map { _ in Int32(gen.next() % UInt64(config.vocabSize)) }
         let user = Tensor.randn([batch, users, config.dModel], generator: &gen)
 
-        var forward = 0.0, backward = 0.0, update = 0.0
+        var forward = 0.0, backward = 0.0, update = 0.0, cpu = 0.0
         var loss: Float = .nan
         let total = warmup + steps
         for step in 0..<total {
             progress(step, total)
+            let c0 = BenchClock.processCPU()
             let t0 = DispatchTime.now().uptimeNanoseconds
             optimizer.zeroGrad()
             let logits = model(tokens: ids, batch: batch, user: user)           // (B, T, V)
@@ -55,17 +59,19 @@ enum BenchModelStep {
             let t2 = DispatchTime.now().uptimeNanoseconds
             optimizer.step()
             let t3 = DispatchTime.now().uptimeNanoseconds
+            let c1 = BenchClock.processCPU()
             loss = l.item
             if step >= warmup {
                 forward += Double(t1 - t0) / 1e9
                 backward += Double(t2 - t1) / 1e9
                 update += Double(t3 - t2) / 1e9
+                cpu += c1 - c0
             }
         }
         let n = Double(steps)
         let flops = BenchFLOPs(batch: batch, tokens: t, users: users, d: shape.d, layers: shape.layers,
                                hidden: shape.hidden, vocab: shape.vocab, contextDim: shape.d).step
         return Result(tokens: t, forward: forward / n, backward: backward / n, optimizer: update / n,
-                      step: (forward + backward + update) / n, flops: flops, loss: loss)
+                      step: (forward + backward + update) / n, cpu: cpu / n, flops: flops, loss: loss)
     }
 }

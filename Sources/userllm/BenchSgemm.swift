@@ -15,6 +15,8 @@ struct BenchSgemm {
         var shape: Shape
         var seconds: Double
         var gflops: Double
+        /// GFLOP/s by process CPU time (all threads).
+        var cpuGFLOPs: Double
     }
 
     /// Large squares (the peak) and the products a `small` LLM step at `tokens` makes.
@@ -47,6 +49,7 @@ struct BenchSgemm {
         }
         run()
         var reps = 0
+        let cpuStart = BenchClock.processCPU()
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         repeat {
@@ -55,6 +58,8 @@ struct BenchSgemm {
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while elapsed < minimumSeconds
         let seconds = elapsed / Double(reps)
-        return Result(shape: shape, seconds: seconds, gflops: shape.flops / seconds / 1e9)
+        let cpu = (BenchClock.processCPU() - cpuStart) / Double(reps)
+        return Result(shape: shape, seconds: seconds, gflops: shape.flops / seconds / 1e9,
+                      cpuGFLOPs: shape.flops / cpu / 1e9)
     }
 }

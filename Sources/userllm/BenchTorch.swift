@@ -9,6 +9,7 @@ struct BenchTorch {
         var backward: Double
         var optimizer: Double
         var step: Double
+        var cpu: Double
         var loss: Double
     }
 
@@ -20,6 +21,8 @@ struct BenchTorch {
 
     var python: String
     var script: URL
+    /// OPENBLAS_CORETYPE for the PyTorch process, as the engine's worker gets.
+    var coreType: String?
 
     /// The script beside the package this binary was built from, or under the working folder.
     static func locateScript() -> URL? {
@@ -44,8 +47,9 @@ struct BenchTorch {
                     "--batch", "\(batch)", "--users", "\(users)", "--steps", "\(steps)", "--warmup", "\(warmup)",
                     "--d", "\(config.d)", "--layers", "\(config.layers)", "--heads", "\(config.heads)",
                     "--hidden", "\(config.hidden)", "--vocab", "\(config.vocab)", "--context-dim", "\(config.d)"]
-        let (status, out) = try run(args, environment: ["OMP_NUM_THREADS": "\(threads)",
-                                                        "OPENBLAS_NUM_THREADS": "\(threads)"])
+        var environment = ["OMP_NUM_THREADS": "\(threads)", "OPENBLAS_NUM_THREADS": "\(threads)"]
+        if let coreType { environment["OPENBLAS_CORETYPE"] = coreType }
+        let (status, out) = try run(args, environment: environment)
         guard status == 0 else { throw BenchError("\(script.lastPathComponent) exited with status \(status)") }
         do {
             return try JSONDecoder().decode(Report.self, from: out)

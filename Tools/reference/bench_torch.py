@@ -58,7 +58,9 @@ def main():
         targets = torch.randint(0, args.vocab, (args.batch, t), generator=g)
         u = torch.randn(args.batch, args.users, args.context_dim, generator=g)
         times = {"forward": 0.0, "backward": 0.0, "optimizer": 0.0}
+        cpu = 0.0
         for step in range(args.warmup + args.steps):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             opt.zero_grad(set_to_none=True)
             logits = model(tokens, u)
@@ -68,12 +70,15 @@ def main():
             t2 = time.perf_counter()
             opt.step()
             t3 = time.perf_counter()
+            c1 = time.process_time()
             if step >= args.warmup:
+                cpu += c1 - c0
                 times["forward"] += t1 - t0
                 times["backward"] += t2 - t1
                 times["optimizer"] += t3 - t2
         per = {k: v / args.steps for k, v in times.items()}
         per["step"] = sum(per.values())
+        per["cpu"] = cpu / args.steps  # process CPU seconds, all threads
         results.append({"tokens": t, **per, "loss": float(loss)})
     print(json.dumps({"torch": torch.__version__, "threads": args.threads, "batch": args.batch,
                       "users": args.users, "results": results}))
