@@ -41,3 +41,12 @@ bench: build
 
 clean:
 	rm -rf .build .testdata
+
+# Interop: a file the Swift engine writes loads with Python's reference `safetensors`.
+interop-check:
+	/usr/bin/python3 Tools/reference/check_swift_safetensors.py
+
+# Regenerate the committed reference fixtures (Debian python3-torch + pip safetensors).
+reference-fixtures:
+	/usr/bin/python3 Tools/reference/make_safetensors_fixtures.py
+	/usr/bin/python3 Tools/reference/golden.py
