@@ -90,17 +90,19 @@ struct BenchInferenceCommand: ParsableCommand {
     }
 
     private func render(_ r: Report) -> String {
-        var table = BenchTable(["events", "mode", "prompt", "ctx FLOPs", "FLOPs", "ms", "encode", "prefill", "answer",
-                                "peak MB", "speedup", "FLOPs ÷", "ctx FLOPs ÷"])
+        var table = BenchTable(["events", "mode", "prompt", "ctx FLOPs", "FLOPs", "ms", "cpu ms", "encode", "prefill", "answer",
+                                "steps", "peak MB", "speedup", "(cpu)", "FLOPs ÷", "ctx FLOPs ÷"])
         for row in r.rows {
             let prompt = String(format: "%.0f", row.promptTokens + row.prefixRows)
                 + (row.prefixRows > 0 ? "*" : "") + (row.contextExtended ? " ext" : "")
             table.add([
                 "\(row.historyEvents)", row.variant, prompt,
                 FLOPCount.format(row.contextFLOPs), FLOPCount.format(row.flops),
-                Self.ms(row.seconds), Self.ms(row.encodeSeconds), Self.ms(row.prefillSeconds), Self.ms(row.decodeSeconds),
+                Self.ms(row.seconds), Self.ms(row.cpuSeconds), Self.ms(row.encodeSeconds), Self.ms(row.prefillSeconds),
+                Self.ms(row.decodeSeconds), String(format: "%.0f", row.decodeSteps),
                 row.peakMemoryBytes.map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "–",
                 row.speedup.map { String(format: "%.1f×", $0) } ?? "–",
+                row.cpuSpeedup.map { String(format: "%.1f×", $0) } ?? "–",
                 row.flopsRatio.map { String(format: "%.1f×", $0) } ?? "–",
                 row.contextFLOPsRatio.map { String(format: "%.1f×", $0) } ?? "–",
             ])
@@ -113,8 +115,9 @@ struct BenchInferenceCommand: ParsableCommand {
             "prompt: positions the LLM reads (text tokens; * with soft-prompt rows); ext: longer than the preset's "
                 + "context (\(r.rows.first?.presetContext ?? 0)), run with it extended (RoPE) — a cost measurement.",
             "ctx FLOPs: encoder + Perceiver + projection + cross-attention K/V + prefill; FLOPs: with the answer's beam steps.",
-            "ms: whole prediction (prompt, encoder, mask, prefill, beams); encode / prefill / answer: its parts. "
-                + "Ratios: tp ÷ mode at the same length.",
+            "ms: wall time of the whole prediction (prompt, encoder, mask, prefill, beams); encode / prefill / answer: "
+                + "its parts; cpu ms: process CPU time (all threads); steps: batched beam steps. Ratios: tp ÷ mode at the "
+                + "same length (speedup by wall time, (cpu) by CPU time).",
         ].joined(separator: "\n")
     }
 

@@ -19,12 +19,12 @@ final class EfficiencyTests: XCTestCase {
         return w
     }
 
-    /// Weights N(0, 0.2²) and open cross-attention gates: an untrained model's zero gates
+    /// Weights N(0, 0.08²) and open cross-attention gates: an untrained model's zero gates
     /// would hide the user context from the logits.
     private func randomize(_ model: UserLLMModel, seed: UInt64) {
         var gen = SeededGenerator(seed: seed)
         for (name, p) in model.parameters() where !name.hasSuffix("norm.weight") && !name.hasSuffix("norm.bias") {
-            for i in 0..<p.count { p.pointer[i] = gen.nextNormal() * 0.2 }
+            for i in 0..<p.count { p.pointer[i] = gen.nextNormal() * 0.08 }
         }
         for block in model.languageModel.blocks { block.xattn?.gate.pointer[0] = 0.7 }
     }

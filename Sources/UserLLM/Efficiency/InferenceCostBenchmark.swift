@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Tensor
 import Timelines
 
@@ -60,13 +63,15 @@ public final class InferenceCostBenchmark {
                     for _ in 0..<options.repeats {
                         let clock = WallClock()
                         let p = predictor.predict(example, options: predictOptions)
-                        runs.append(Timed(seconds: clock.elapsed(), stats: p.stats))
+                        runs.append(Timed(seconds: clock.elapsed(), cpuSeconds: clock.cpuElapsed(), stats: p.stats))
                         done += 1
                         onProgress?(done, total, label)
                     }
                     runs.sort { $0.seconds < $1.seconds }
                     extremes = (min(extremes.min, runs.first!.seconds), max(extremes.max, runs.last!.seconds))
-                    medians.append(runs[runs.count / 2])
+                    var median = runs[runs.count / 2]
+                    median.cpuSeconds = runs.map(\.cpuSeconds).sorted()[runs.count / 2]
+                    medians.append(median)
                 }
                 var peak: Int?
                 if options.memory {
@@ -84,6 +89,7 @@ public final class InferenceCostBenchmark {
 
     struct Timed {
         var seconds: Double
+        var cpuSeconds: Double
         var stats: PredictionStats
     }
 
@@ -106,7 +112,7 @@ public final class InferenceCostBenchmark {
             longestPromptPositions: medians.map { $0.stats.promptTokens + $0.stats.prefixRows }.max() ?? 0,
             presetContext: workbench.preset.llm.contextLength,
             flops: mean { Double($0.stats.flops.total) }, contextFLOPs: contextFLOPs,
-            seconds: mean(\.seconds), encodeSeconds: mean(\.stats.encodeSeconds),
+            seconds: mean(\.seconds), cpuSeconds: mean(\.cpuSeconds), encodeSeconds: mean(\.stats.encodeSeconds),
             prefillSeconds: mean(\.stats.prefillSeconds), decodeSeconds: mean(\.stats.decodeSeconds),
             minSeconds: extremes.min, maxSeconds: extremes.max, decodeSteps: mean { Double($0.stats.decodeSteps) },
             peakMemoryBytes: peak, weightBytes: trained.model.parameterCount * MemoryLayout<Float>.stride)
@@ -118,6 +124,7 @@ public final class InferenceCostBenchmark {
             var r = r
             if let tp = rows.first(where: { $0.variant == "tp" && $0.historyEvents == r.historyEvents }) {
                 r.speedup = tp.seconds / r.seconds
+                r.cpuSpeedup = tp.cpuSeconds / r.cpuSeconds
                 r.flopsRatio = tp.flops / r.flops
                 r.contextFLOPsRatio = tp.contextFLOPs / r.contextFLOPs
             }
@@ -126,8 +133,16 @@ public final class InferenceCostBenchmark {
     }
 }
 
-/// Monotonic wall time since creation.
+/// Monotonic wall time, and this process's CPU time (all threads), since creation.
 struct WallClock {
     private let start = DispatchTime.now().uptimeNanoseconds
+    private let cpuStart = WallClock.processCPU()
     func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    func cpuElapsed() -> Double { WallClock.processCPU() - cpuStart }
+
+    static func processCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 }

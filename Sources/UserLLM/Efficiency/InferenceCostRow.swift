@@ -28,6 +28,9 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
     /// tokenization, encoder, history mask, prefill, beam search); the parts are its
     /// stopwatch laps in the median run.
     public var seconds: Double
+    /// Process CPU seconds (all threads; median of the repeats, mean over users): on a
+    /// shared machine, the work done, without the waits for a core.
+    public var cpuSeconds: Double
     public var encodeSeconds: Double
     public var prefillSeconds: Double
     public var decodeSeconds: Double
@@ -44,12 +47,14 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
     public var weightBytes: Int
     /// tp ÷ this variant at the same length (nil without a tp row).
     public var speedup: Double?
+    /// tp ÷ this by CPU time.
+    public var cpuSpeedup: Double?
     public var flopsRatio: Double?
     public var contextFLOPsRatio: Double?
 
     public init(variant: String, historyEvents: Int, users: Int, promptTokens: Double, prefixRows: Double,
                 userRows: Double, longestPromptPositions: Int, presetContext: Int, flops: Double, contextFLOPs: Double,
-                seconds: Double, encodeSeconds: Double, prefillSeconds: Double, decodeSeconds: Double,
+                seconds: Double, cpuSeconds: Double, encodeSeconds: Double, prefillSeconds: Double, decodeSeconds: Double,
                 minSeconds: Double, maxSeconds: Double, decodeSteps: Double, peakMemoryBytes: Int?, weightBytes: Int) {
         self.variant = variant
         self.historyEvents = historyEvents
@@ -62,6 +67,7 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         self.flops = flops
         self.contextFLOPs = contextFLOPs
         self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
         self.encodeSeconds = encodeSeconds
         self.prefillSeconds = prefillSeconds
         self.decodeSeconds = decodeSeconds
@@ -75,7 +81,7 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case variant, historyEvents, users, promptTokens, prefixRows, userRows, longestPromptPositions, presetContext,
              contextExtended, flops, contextFLOPs, answerFLOPs, seconds, encodeSeconds, prefillSeconds, decodeSeconds,
-             minSeconds, maxSeconds, decodeSteps, peakMemoryBytes, weightBytes, speedup, flopsRatio, contextFLOPsRatio
+             minSeconds, maxSeconds, decodeSteps, peakMemoryBytes, weightBytes, speedup, cpuSeconds, cpuSpeedup, flopsRatio, contextFLOPsRatio
     }
 
     public init(from decoder: Decoder) throws {
@@ -91,6 +97,7 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         flops = try c.decode(Double.self, forKey: .flops)
         contextFLOPs = try c.decode(Double.self, forKey: .contextFLOPs)
         seconds = try c.decode(Double.self, forKey: .seconds)
+        cpuSeconds = try c.decode(Double.self, forKey: .cpuSeconds)
         encodeSeconds = try c.decode(Double.self, forKey: .encodeSeconds)
         prefillSeconds = try c.decode(Double.self, forKey: .prefillSeconds)
         decodeSeconds = try c.decode(Double.self, forKey: .decodeSeconds)
@@ -100,6 +107,7 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         peakMemoryBytes = try c.decodeIfPresent(Int.self, forKey: .peakMemoryBytes)
         weightBytes = try c.decode(Int.self, forKey: .weightBytes)
         speedup = try c.decodeIfPresent(Double.self, forKey: .speedup)
+        cpuSpeedup = try c.decodeIfPresent(Double.self, forKey: .cpuSpeedup)
         flopsRatio = try c.decodeIfPresent(Double.self, forKey: .flopsRatio)
         contextFLOPsRatio = try c.decodeIfPresent(Double.self, forKey: .contextFLOPsRatio)
     }
@@ -120,6 +128,7 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         try c.encode(contextFLOPs, forKey: .contextFLOPs)
         try c.encode(answerFLOPs, forKey: .answerFLOPs)
         try c.encode(seconds, forKey: .seconds)
+        try c.encode(cpuSeconds, forKey: .cpuSeconds)
         try c.encode(encodeSeconds, forKey: .encodeSeconds)
         try c.encode(prefillSeconds, forKey: .prefillSeconds)
         try c.encode(decodeSeconds, forKey: .decodeSeconds)
@@ -129,6 +138,7 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         try c.encodeIfPresent(peakMemoryBytes, forKey: .peakMemoryBytes)
         try c.encode(weightBytes, forKey: .weightBytes)
         try c.encodeIfPresent(speedup, forKey: .speedup)
+        try c.encodeIfPresent(cpuSpeedup, forKey: .cpuSpeedup)
         try c.encodeIfPresent(flopsRatio, forKey: .flopsRatio)
         try c.encodeIfPresent(contextFLOPsRatio, forKey: .contextFLOPsRatio)
     }
