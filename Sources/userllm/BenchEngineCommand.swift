@@ -46,6 +46,8 @@ struct BenchEngineCommand: ParsableCommand {
     var json = false
     @Option(help: ArgumentHelp("Internal: measure in this process with this many threads.", visibility: .hidden))
     var worker: Int?
+    @Flag(help: ArgumentHelp("Worker only: time the steps alone (for profiling them with perf).", visibility: .hidden))
+    var stepsOnly = false
 
     struct WorkerReport: Codable {
         var threads: Int
@@ -165,7 +167,7 @@ struct BenchEngineCommand: ParsableCommand {
             var sgemm: [BenchSgemm.Result] = []
             let maxTokens = tokenCounts.max()!
             for s in BenchSgemm.shapes(batch: batch, tokens: maxTokens, d: shape.d, hidden: shape.hidden,
-                                       vocab: shape.vocab, headDim: shape.d / shape.heads, users: users) {
+                                       vocab: shape.vocab, headDim: shape.d / shape.heads, users: users) where !stepsOnly {
                 let r = BenchSgemm.measure(s)
                 progress("  sgemm " + s.label.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%7.1f GFLOP/s", r.gflops))
                 sgemm.append(r)
@@ -210,7 +212,7 @@ struct BenchEngineCommand: ParsableCommand {
     private func render(_ runs: [Run]) -> String {
         var out: [String] = []
         let cores = Set(runs.map(\.engine.blasCore)).sorted().joined(separator: ", ")
-        out.append("OpenBLAS kernels: \(cores) (OpenBLAS itself detected \(BenchBLASCore.current()) for this CPU)")
+        out.append("OpenBLAS kernels in the workers: \(cores) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset") here)")
         let threadHeaders = runs.map { "\($0.engine.threads) thr" }
         var sgemm = BenchTable(["sgemm GFLOP/s wall (by cpu time), m×n×k"] + threadHeaders)
         for (i, r) in (runs.first?.engine.sgemm ?? []).enumerated() {

@@ -213,3 +213,25 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(params[1].1.scalars, [0, 0], "checked before anything is copied")
     }
 }
+
+final class SafetensorsModuleTests: XCTestCase {
+    func testModuleSavesAndLoadsByDottedNames() throws {
+        var gen = SeededGenerator(seed: 5)
+        let saved = SwiGLUMLP(dim: 4, hidden: 6, generator: &gen)
+        let fresh = SwiGLUMLP(dim: 4, hidden: 6, generator: &gen)
+        XCTAssertNotEqual(saved.w1.weight.scalars, fresh.w1.weight.scalars)
+        let dir = try SafetensorsFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("mlp.safetensors")
+        try saved.save(to: url, metadata: ["what": "test"])
+        XCTAssertEqual(try Safetensors.read(url).names, ["w1.weight", "w2.weight", "w3.weight"])
+        let report = try fresh.load(from: url)
+        XCTAssertEqual(report.loaded, ["w1.weight", "w2.weight", "w3.weight"])
+        for ((_, a), (_, b)) in zip(saved.parameters(), fresh.parameters()) { XCTAssertEqual(a.scalars, b.scalars) }
+        // A model of another shape is refused, naming the tensor.
+        let wider = SwiGLUMLP(dim: 4, hidden: 8, generator: &gen)
+        XCTAssertThrowsError(try wider.load(from: url)) { error in
+            XCTAssertEqual((error as? SafetensorsError)?.tensor, "w1.weight")
+        }
+    }
+}
