@@ -38,9 +38,11 @@ public enum BLASRuntime {
     public static func relaunchWithFastKernelsIfNeeded() {
         guard let core = suggestedCoreType() else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        let args = CommandLine.arguments
-        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
+        // The real path, not /proc/self/exe: the kernel names the process after the file
+        // executed, and `ps`, `pgrep userllm-tui` and the tmux test look for that name.
+        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return }
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
         argv.append(nil)
-        execv("/proc/self/exe", &argv)
+        execv(executable, &argv)
     }
 }
