@@ -30,6 +30,7 @@ build:
 test: test-deps test-data
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing
+	$(MAKE) --no-print-directory interop-check
 
 # Where $(USERLLM_TEST_DATA)/movielens-100k is missing, take MovieLens-100K from the
 # pinned recbole wheel (../shared/data absent: into .testdata/).

@@ -19,3 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
 fi
+if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c "import safetensors, numpy" 2>/dev/null; then
+    # The interop check reads a Swift-written file with the reference Python package;
+    # Debian 12 does not package it, PyPI does.
+    echo "Installing Python package: safetensors (for /usr/bin/python3)"
+    /usr/bin/python3 -m pip install --quiet --break-system-packages safetensors
+fi
