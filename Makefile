@@ -41,3 +41,7 @@ bench: build
 
 clean:
 	rm -rf .build .testdata
+
+# Interop: a file the Swift engine writes loads with Python's reference `safetensors`.
+interop-check:
+	/usr/bin/python3 Tools/reference/check_swift_safetensors.py

@@ -1,0 +1,155 @@
+import Foundation
+import NN
+import Tensor
+import Timelines
+
+/// DESIGN §5 on a run's test part (one example per user): next item — Recall@1/5/10 and
+/// NDCG@10 over the whole catalogue by constrained beam search, every item rated before the
+/// target masked; favourite genre — accuracy and Recall@3; review — ROUGE-1/2/L/Lsum F1 of
+/// greedy text. Each model's row carries its mean time, prompt size and FLOPs per example;
+/// the baselines (most-popular, the pretrained encoder's item head) rank the same users.
+public final class Evaluator {
+    public let context: RunContext
+    public var builder: ExampleBuilder { context.builder }
+
+    /// Progress: (examples done, examples in all, what is running).
+    public var onProgress: ((Int, Int, String) -> Void)?
+
+    public init(context: RunContext) { self.context = context }
+
+    /// The finetuned models of the run (checkpoints named like "xattn+perceiver-full").
+    public func availableModels() -> [ModelChoice] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: context.run.checkpointsURL.path)) ?? []
+        let names = Set(files.filter { $0.hasSuffix(".safetensors") && !$0.contains(".resume.") }
+            .map { String($0.dropLast(".safetensors".count)) })
+        var out: [ModelChoice] = []
+        for mode in FusionMode.allCases {
+            for perceiver in mode.usesEncoder ? [false, true] : [false] {
+                for strategy in TrainingStrategy.allCases {
+                    let choice = ModelChoice(mode: mode, perceiver: perceiver, strategy: strategy)
+                    if names.contains(choice.name) { out.append(choice) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The tasks evaluated under `options`.
+    public func tasks(_ options: EvaluationOptions) -> [TaskKind] {
+        (options.tasks ?? context.tasks).filter(builder.supports)
+    }
+
+    /// Test examples of `task`, the first `limit` users only when given.
+    public func examples(_ task: TaskKind, limit: Int?) -> [Example] {
+        let all = builder.examples(task, .test)
+        guard let limit else { return all }
+        return all.filter { Int($0.user) < limit }
+    }
+
+    /// Evaluates every model in `models` (default: all the run has) and the baselines.
+    public func evaluate(models: [ModelChoice]? = nil, options: EvaluationOptions = EvaluationOptions()) throws
+        -> EvaluationReport {
+        let choices = models ?? availableModels()
+        let tasks = self.tasks(options)
+        let perModel = tasks.reduce(0) { $0 + examples($1, limit: options.limit).count }
+        let baselineExamples = options.baselines && tasks.contains(.nextItem)
+            ? examples(.nextItem, limit: options.limit).count : 0
+        total = perModel * choices.count + 2 * baselineExamples
+        done = 0
+        var rows: [EvaluationRow] = []
+        for choice in choices {
+            rows.append(evaluate(Predictor(trained: try context.loadModel(choice)), options: options))
+        }
+        if baselineExamples > 0 { rows += try baselines(options) }
+        let users = options.limit.map { min($0, builder.timelines.count) } ?? builder.timelines.count
+        return EvaluationReport(dataset: context.config.dataset, run: context.run.url.path, preset: context.config.preset.name,
+                                users: users, rows: rows)
+    }
+
+    private var total = 0
+    private var done = 0
+
+    private func tick(_ label: String) {
+        done += 1
+        onProgress?(done, max(total, done), label)
+    }
+
+    /// One model's row.
+    public func evaluate(_ predictor: Predictor, options: EvaluationOptions = EvaluationOptions()) -> EvaluationRow {
+        let name = predictor.trained.choice.name
+        var results: [TaskResult] = []
+        for task in tasks(options) {
+            let exs = examples(task, limit: options.limit)
+            var cost = InferenceCost()
+            switch task {
+            case .nextItem, .favoriteGenre:
+                let cutoffs = task == .nextItem ? options.nextItemCutoffs : options.genreCutoffs
+                var metrics = RankingMetrics(cutoffs: cutoffs)
+                for ex in exs {
+                    let p = predictor.predict(ex, options: PredictionOptions(beams: cutoffs.max() ?? 10))
+                    metrics.add(ranking: p.answers.map(\.text), target: ex.answer)
+                    cost.add(p.stats)
+                    tick("\(name) \(task.rawValue)")
+                }
+                results.append(.ranking(task, metrics, cost: cost))
+            case .review:
+                var rouge = RougeSummary()
+                for ex in exs {
+                    let p = predictor.predict(ex)
+                    rouge.add(prediction: p.answers.first?.text ?? "", reference: predictor.reviewReference(ex))
+                    cost.add(p.stats)
+                    tick("\(name) review")
+                }
+                results.append(.review(rouge, cost: cost))
+            }
+        }
+        return EvaluationRow(name: name, isBaseline: false, results: results)
+    }
+
+    /// Most-popular and — when the run has a pretrained encoder — the encoder's item head,
+    /// on the same next-item examples, ranked by dataset item, history masked.
+    public func baselines(_ options: EvaluationOptions = EvaluationOptions()) throws -> [EvaluationRow] {
+        let exs = examples(.nextItem, limit: options.limit)
+        let cutoffs = options.nextItemCutoffs, k = cutoffs.max() ?? 10
+        let items = context.dataset.events
+        func target(_ ex: Example) -> Int32 { items[Int(builder.targetEvent(ex))].item }
+
+        let popular = MostPopular(builder: builder)
+        var popMetrics = RankingMetrics(cutoffs: cutoffs), popCost = InferenceCost()
+        for ex in exs {
+            var clock = Stopwatch()
+            let ranking = popular.recommend(excluding: builder.itemsRatedBefore(ex), k: k)
+            popCost.add(seconds: clock.lap())
+            popMetrics.add(ranking: ranking, target: target(ex))
+            tick("most-popular")
+        }
+        var rows = [EvaluationRow(name: "most-popular", isBaseline: true, results: [.ranking(.nextItem, popMetrics, cost: popCost)])]
+
+        guard let recommender = try encoderRecommender() else { return rows }
+        var encMetrics = RankingMetrics(cutoffs: cutoffs), encCost = InferenceCost()
+        for ex in exs {
+            var clock = Stopwatch()
+            let ranking = recommender.recommend([ex], builder: builder, k: k)[0]
+            encCost.add(seconds: clock.lap())
+            encMetrics.add(ranking: ranking, target: target(ex))
+            tick("encoder")
+        }
+        rows.append(EvaluationRow(name: "encoder", isBaseline: true, results: [.ranking(.nextItem, encMetrics, cost: encCost)]))
+        return rows
+    }
+
+    /// The pretrained encoder with its item head (checkpoints/encoder.safetensors), or nil
+    /// when the run has none.
+    public func encoderRecommender() throws -> EncoderRecommender? {
+        let url = context.run.checkpointURL("encoder")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let preset = context.config.preset
+        let config = ModelChoice(mode: .xattn).modelConfig(preset).encoder
+        let encoder = UserEncoder(config: config, vocabularies: context.vocabularies, seed: preset.seed &+ 1)
+        let heads = EncoderHeads(config: config, vocabularies: context.vocabularies, seed: preset.seed &+ 2)
+        let file = try Safetensors.read(url)
+        try file.withPrefix("encoder.").load(into: encoder.parameters(), strict: true)
+        try file.withPrefix("heads.").load(into: heads.parameters(), strict: true)
+        return EncoderRecommender(encoder: encoder, heads: heads, features: context.features)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Model sizes and per-stage training settings (DESIGN §4 presets). The files in
+/// `Assets/presets/` are the source of truth; `PresetFiles` compiles the same JSON in (a
+/// test keeps them equal) because on Linux `Bundle.module` is a folder beside the
+/// executable that is lost when the binary is copied, and the UserLLM target would need a
+/// resources entry in Package.swift. `load(from:)` reads an edited copy.
+public struct Preset: Codable, Equatable, Sendable {
+    public struct Perceiver: Codable, Equatable, Sendable {
+        public var latents: Int
+        public var layers: Int
+        public var heads: Int
+    }
+
+    public struct LoRA: Codable, Equatable, Sendable {
+        public var rank: Int
+        public var alpha: Float
+    }
+
+    /// Per-stage settings: LM pretraining, encoder pretraining, finetuning of an embedding
+    /// model (soft / xattn) and of a TP model (whose long prompts make steps dearer).
+    public struct Stages: Codable, Equatable, Sendable {
+        public var lm: TrainerConfig
+        public var encoder: TrainerConfig
+        public var finetune: TrainerConfig
+        public var finetuneTP: TrainerConfig
+    }
+
+    public var name: String
+    /// History window in events (MODEL_PLAN: 50).
+    public var windowLength: Int
+    /// BPE vocabulary (= llm.vocabSize).
+    public var tokenizerVocabSize: Int
+    /// Review answers are cut to this many tokens.
+    public var maxAnswerTokens: Int
+    /// LM pretraining packs <|bos|> text <|eos|> runs into blocks of this many tokens.
+    public var lmBlockLength: Int
+    /// Lenient: keys left out take EncoderConfig's defaults.
+    public var encoder: EncoderConfig
+    public var llm: LanguageModelConfig
+    public var perceiver: Perceiver
+    public var lora: LoRA
+    public var stages: Stages
+    public var seed: UInt64
+
+    public static let names = ["tiny", "small", "base"]
+
+    /// A built-in preset by name, or a JSON file by path.
+    public static func named(_ nameOrPath: String) throws -> Preset {
+        if let json = PresetFiles.json[nameOrPath] { return try decode(Data(json.utf8), file: "preset \(nameOrPath)") }
+        let url = URL(fileURLWithPath: nameOrPath)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw RunError.badPreset("unknown preset '\(nameOrPath)': use \(names.joined(separator: ", ")) or a JSON file")
+        }
+        return try load(from: url)
+    }
+
+    public static func load(from url: URL) throws -> Preset {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw RunError.badPreset("\(url.path): \(error.localizedDescription)") }
+        return try decode(data, file: url.path)
+    }
+
+    static func decode(_ data: Data, file: String) throws -> Preset {
+        do { return try JSONDecoder().decode(Preset.self, from: data) } catch {
+            throw RunError.badPreset("\(file): \(RunError.describe(error))")
+        }
+    }
+}

@@ -1,0 +1,255 @@
+/// The JSON of Assets/presets/*.json, compiled in (see `Preset`); PresetTests keeps them equal.
+/// After editing a preset file, paste it here unchanged.
+enum PresetFiles {
+    static let json: [String: String] = [
+        "tiny": #"""
+{
+  "name": "tiny",
+  "windowLength": 50,
+  "tokenizerVocabSize": 512,
+  "maxAnswerTokens": 48,
+  "lmBlockLength": 64,
+  "encoder": {
+    "dModel": 32,
+    "layers": 1,
+    "heads": 2,
+    "ffHidden": 128
+  },
+  "llm": {
+    "vocabSize": 512,
+    "dModel": 64,
+    "layers": 2,
+    "heads": 2,
+    "mlpHidden": 192,
+    "contextLength": 256,
+    "ropeBase": 10000,
+    "normEps": 1e-05,
+    "crossAttention": false,
+    "initStd": 0.02
+  },
+  "perceiver": {
+    "latents": 8,
+    "layers": 1,
+    "heads": 2
+  },
+  "lora": {
+    "rank": 4,
+    "alpha": 8
+  },
+  "stages": {
+    "lm": {
+      "steps": 60,
+      "batchSize": 16,
+      "learningRate": 0.003,
+      "warmupSteps": 6,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 30,
+      "evalBatches": 2,
+      "patience": 0
+    },
+    "encoder": {
+      "steps": 60,
+      "batchSize": 16,
+      "learningRate": 0.003,
+      "warmupSteps": 6,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 30,
+      "evalBatches": 2,
+      "patience": 0
+    },
+    "finetune": {
+      "steps": 60,
+      "batchSize": 16,
+      "learningRate": 0.003,
+      "warmupSteps": 6,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 30,
+      "evalBatches": 2,
+      "patience": 0
+    },
+    "finetuneTP": {
+      "steps": 30,
+      "batchSize": 8,
+      "learningRate": 0.003,
+      "warmupSteps": 3,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 15,
+      "evalBatches": 2,
+      "patience": 0
+    }
+  },
+  "seed": 0
+}
+"""#,
+        "small": #"""
+{
+  "name": "small",
+  "windowLength": 50,
+  "tokenizerVocabSize": 4096,
+  "maxAnswerTokens": 48,
+  "lmBlockLength": 128,
+  "encoder": {
+    "dModel": 128,
+    "layers": 2,
+    "heads": 4,
+    "ffHidden": 512
+  },
+  "llm": {
+    "vocabSize": 4096,
+    "dModel": 256,
+    "layers": 4,
+    "heads": 4,
+    "mlpHidden": 768,
+    "contextLength": 1024,
+    "ropeBase": 10000,
+    "normEps": 1e-05,
+    "crossAttention": false,
+    "initStd": 0.02
+  },
+  "perceiver": {
+    "latents": 32,
+    "layers": 2,
+    "heads": 4
+  },
+  "lora": {
+    "rank": 8,
+    "alpha": 16
+  },
+  "stages": {
+    "lm": {
+      "steps": 300,
+      "batchSize": 16,
+      "learningRate": 0.001,
+      "warmupSteps": 20,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 100,
+      "evalBatches": 4,
+      "patience": 3
+    },
+    "encoder": {
+      "steps": 400,
+      "batchSize": 32,
+      "learningRate": 0.001,
+      "warmupSteps": 20,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 100,
+      "evalBatches": 4,
+      "patience": 3
+    },
+    "finetune": {
+      "steps": 400,
+      "batchSize": 16,
+      "learningRate": 0.0005,
+      "warmupSteps": 20,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 100,
+      "evalBatches": 4,
+      "patience": 3
+    },
+    "finetuneTP": {
+      "steps": 100,
+      "batchSize": 8,
+      "learningRate": 0.0005,
+      "warmupSteps": 10,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 50,
+      "evalBatches": 2,
+      "patience": 3
+    }
+  },
+  "seed": 0
+}
+"""#,
+        "base": #"""
+{
+  "name": "base",
+  "windowLength": 50,
+  "tokenizerVocabSize": 8192,
+  "maxAnswerTokens": 48,
+  "lmBlockLength": 256,
+  "encoder": {
+    "dModel": 128,
+    "layers": 6,
+    "heads": 8,
+    "ffHidden": 512
+  },
+  "llm": {
+    "vocabSize": 8192,
+    "dModel": 512,
+    "layers": 8,
+    "heads": 8,
+    "mlpHidden": 1536,
+    "contextLength": 2048,
+    "ropeBase": 10000,
+    "normEps": 1e-05,
+    "crossAttention": false,
+    "initStd": 0.02
+  },
+  "perceiver": {
+    "latents": 32,
+    "layers": 2,
+    "heads": 8
+  },
+  "lora": {
+    "rank": 8,
+    "alpha": 16
+  },
+  "stages": {
+    "lm": {
+      "steps": 3000,
+      "batchSize": 32,
+      "learningRate": 0.0006,
+      "warmupSteps": 100,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 250,
+      "evalBatches": 8,
+      "patience": 4
+    },
+    "encoder": {
+      "steps": 3000,
+      "batchSize": 64,
+      "learningRate": 0.001,
+      "warmupSteps": 100,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 250,
+      "evalBatches": 8,
+      "patience": 4
+    },
+    "finetune": {
+      "steps": 3000,
+      "batchSize": 32,
+      "learningRate": 0.0003,
+      "warmupSteps": 100,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 250,
+      "evalBatches": 8,
+      "patience": 4
+    },
+    "finetuneTP": {
+      "steps": 1000,
+      "batchSize": 8,
+      "learningRate": 0.0003,
+      "warmupSteps": 50,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 250,
+      "evalBatches": 4,
+      "patience": 4
+    }
+  },
+  "seed": 0
+}
+"""#,
+    ]
+}

@@ -1,0 +1,48 @@
+import Tensor
+import Timelines
+
+/// A finetuned model with what inference needs beside it. For an example:
+///
+///   let prompt = trained.promptTokens(example)            // ends with <|answer|>
+///   let ctx = trained.userContext([example])              // nil for tp
+///   let lm = trained.languageModel
+///   let state = lm.makeDecodeState(batch: 1, user: ctx?.user, userLengths: ctx?.userLengths)
+///   let logits = lm.decode(tokens: prompt, prefix: ctx?.prefix, prefixLengths: ctx?.prefixLengths, state: state)
+public final class TrainedModel {
+    public let choice: ModelChoice
+    public let model: UserLLMModel
+    public let prompts: PromptBuilder
+    public let context: RunContext
+
+    init(choice: ModelChoice, model: UserLLMModel, prompts: PromptBuilder, context: RunContext) {
+        self.choice = choice
+        self.model = model
+        self.prompts = prompts
+        self.context = context
+    }
+
+    public var languageModel: LanguageModel { model.languageModel }
+    public var tokenizer: BPETokenizer { prompts.tokenizer }
+
+    /// Prompt token ids up to and including <|answer|>.
+    public func promptTokens(_ example: Example) -> [Int32] { prompts.promptTokens(example) }
+
+    /// Answer ids + <|eos|> (trie sequences).
+    public func answerTokens(_ answer: String, task: TaskKind) -> [Int32] { prompts.answerTokens(answer, task: task) }
+
+    /// The examples' projected user embeddings, no tape (nil for tp).
+    public func userContext(_ examples: [Example]) -> UserContext? {
+        guard choice.mode.usesEncoder else { return nil }
+        return Autograd.noGrad {
+            model.userContext(EventBatch(examples: examples, builder: context.builder, features: context.features))
+        }
+    }
+
+    /// Full-forward logits (B, T, V) of the examples' prompts + answers (teacher forcing).
+    public func logits(_ examples: [Example]) -> Tensor {
+        Autograd.noGrad {
+            model.logits(prompts.batch(examples), events: choice.mode.usesEncoder
+                ? EventBatch(examples: examples, builder: context.builder, features: context.features) : nil)
+        }
+    }
+}

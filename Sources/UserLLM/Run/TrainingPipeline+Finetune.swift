@@ -1,0 +1,92 @@
+import Foundation
+import NN
+import Tensor
+import Timelines
+
+extension TrainingPipeline {
+    // MARK: Encoder pretraining
+
+    /// Next-event pretraining through the encoder engineer's `EncoderPretrainer` (its
+    /// windows, heads and loss), stepped by `Trainer` so it checkpoints, resumes and stops
+    /// early like every stage. Validation: the windows before each user's validation target.
+    func pretrainEncoder() throws -> RunMetrics.Stage {
+        let cfg = preset.stages.encoder
+        let modelConfig = ModelChoice(mode: .xattn).modelConfig(preset)
+        let encoder = UserEncoder(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 1)
+        let heads = EncoderHeads(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 2)
+        let pretrainer = EncoderPretrainer(
+            encoder: encoder, heads: heads, builder: context.builder, features: context.features,
+            config: EncoderPretrainingConfig(steps: cfg.steps, batchSize: cfg.batchSize, windowLength: preset.windowLength,
+                                             learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps,
+                                             weightDecay: cfg.weightDecay, gradientClip: cfg.gradClip, seed: preset.seed))
+        let windows = pretrainer.windows
+        let order = BatchOrder(count: windows.count, batchSize: cfg.batchSize, seed: preset.seed &+ 13)
+        let validationExamples = context.builder.examples(.nextItem, .validation)
+        let validation = Array(spread(validationExamples, count: cfg.evalBatches * cfg.batchSize))
+        let t = trainer("encoder", parameters: encoder.parameters(prefix: "encoder") + heads.parameters(prefix: "heads"), config: cfg)
+        let seed = preset.seed
+        let result = try t.train(step: { s in
+            let batch = EventBatch(windows: order.indices(step: s).map { windows[$0] }, timelines: context.builder.timelines,
+                                   features: context.features, withTargets: true)
+            encoder.isTraining = true
+            encoder.dropoutGenerator = SeededGenerator(seed: seed &+ 0x5EED &+ UInt64(s))
+            defer { encoder.isTraining = false }
+            return (pretrainer.loss(batch).total, batch.lengths.reduce(0, +))
+        }, validate: {
+            meanLoss(validation, batchSize: cfg.batchSize) {
+                pretrainer.loss(EventBatch(examples: $0, builder: context.builder, features: context.features, withTargets: true)).total.item
+            }
+        })
+        return RunMetrics.Stage(seconds: result.seconds, training: result,
+                                notes: ["windows": "\(windows.count)", "parameters": "\(encoder.parameterCount)"])
+    }
+
+    // MARK: Finetuning
+
+    /// Trains one model on the mixture of the run's tasks, starting from the pretrained LLM
+    /// (and encoder), with `choice.strategy` deciding what trains.
+    func finetune(_ choice: ModelChoice) throws -> RunMetrics.Stage {
+        let cfg = choice.mode == .tp ? preset.stages.finetuneTP : preset.stages.finetune
+        let model = UserLLMModel(config: choice.modelConfig(preset), vocabularies: context.vocabularies, seed: preset.seed)
+        // Pretrained weights: the LLM by name (cross-attention layers keep their zero-gate init).
+        try Safetensors.read(run.checkpointURL("lm")).load(into: model.languageModel.parameters(), strict: false)
+        if let encoder = model.encoder {
+            let url = run.checkpointURL("encoder")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw RunError.badRun("\(url.path) is missing") }
+            try Safetensors.read(url).withPrefix("encoder.").load(into: encoder.parameters(), strict: false)
+        }
+        model.apply(choice.strategy, lora: preset.lora, seed: preset.seed)
+        let prompts = try context.promptBuilder(mode: choice.mode)
+        let tasks = context.tasks
+        guard !tasks.isEmpty else { throw RunError.invalidOptions("the dataset poses none of the tasks \(context.config.tasks)") }
+        let train = tasks.flatMap { context.builder.examples($0, .train) }
+        let perTask = max(1, cfg.evalBatches * cfg.batchSize / tasks.count)
+        let validation = tasks.flatMap { spread(context.builder.examples($0, .validation), count: perTask) }
+        let order = BatchOrder(count: train.count, batchSize: cfg.batchSize, seed: preset.seed &+ 17)
+        let builder = context.builder, features = context.features, seed = preset.seed
+        func loss(_ examples: [Example]) -> (Tensor, Int) {
+            let batch = prompts.batch(examples)
+            let events = choice.mode.usesEncoder ? EventBatch(examples: examples, builder: builder, features: features) : nil
+            return (model.loss(batch, events: events), batch.lengths.reduce(0, +))
+        }
+        let t = trainer(choice.name, parameters: model.parameters(), config: cfg)
+        let result = try t.train(step: { s in
+            model.encoder?.isTraining = true
+            model.encoder?.dropoutGenerator = SeededGenerator(seed: seed &+ 0xF1 &+ UInt64(s))
+            defer { model.encoder?.isTraining = false }
+            return loss(order.indices(step: s).map { train[$0] })
+        }, validate: {
+            meanLoss(validation, batchSize: cfg.batchSize) { loss($0).0.item }
+        })
+        return RunMetrics.Stage(seconds: result.seconds, training: result, notes: [
+            "tasks": tasks.map(\.rawValue).joined(separator: ","), "trainExamples": "\(train.count)",
+            "parameters": "\(model.parameterCount)", "trainable": "\(model.trainableParameterCount)",
+        ])
+    }
+
+    /// `count` items spread evenly over `items` (every user region represented), in order.
+    func spread<T>(_ items: [T], count: Int) -> [T] {
+        guard items.count > count, count > 0 else { return items }
+        return (0..<count).map { items[$0 * items.count / count] }
+    }
+}

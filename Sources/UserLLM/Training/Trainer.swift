@@ -1,0 +1,158 @@
+import Foundation
+import NN
+import Tensor
+
+/// Runs one training stage: AdamW on the trainable parameters, warmup + cosine learning
+/// rate, global gradient clipping, validation every `evalEvery` steps with early stopping on
+/// the validation loss (the best weights are kept), and a resume checkpoint written
+/// atomically at every validation and on interrupt.
+///
+/// Resume is exact: the checkpoint holds every parameter, the optimiser state, the best
+/// weights so far and the step, and callers build the batch of step s from s alone (a
+/// seeded order), so an interrupted and resumed stage ends where an uninterrupted one does.
+///
+/// Files: `<dir>/<name>.safetensors` (the result: weights only, written at the end) and
+/// `<dir>/<name>.resume.safetensors` (tensors "param.*", "adam.*", "best.*"; metadata step,
+/// best loss, evaluations without improvement), removed once the stage is done.
+public final class Trainer {
+    public let name: String
+    public let config: TrainerConfig
+    /// Every parameter of the model (frozen ones are saved, not optimised).
+    public let parameters: [(String, Tensor)]
+    public let directory: URL?
+    /// One line per step for log.txt.
+    public var log: ((String) -> Void)?
+    public var progress: ((TrainerProgress) -> Void)?
+    private let optimizer: AdamW
+
+    public init(name: String, parameters: [(String, Tensor)], config: TrainerConfig, directory: URL?) {
+        self.name = name
+        self.parameters = parameters
+        self.config = config
+        self.directory = directory
+        optimizer = AdamW(parameters: parameters.filter { $0.1.requiresGrad },
+                          config: AdamWConfig(learningRate: config.learningRate, weightDecay: config.weightDecay))
+    }
+
+    public var resultURL: URL? { directory?.appendingPathComponent("\(name).safetensors") }
+    public var resumeURL: URL? { directory?.appendingPathComponent("\(name).resume.safetensors") }
+
+    /// Trains. `step(s)` builds batch s, runs the forward and returns the loss (on the tape)
+    /// and how many tokens it processed; `validate()` returns the validation loss (run
+    /// without a tape). Throws `RunError.interrupted` after saving when interrupted.
+    public func train(step: (Int) throws -> (loss: Tensor, tokens: Int), validate: () throws -> Float) throws -> TrainerResult {
+        var state = try loadResume() ?? ResumeState()
+        let trainable = optimizer.parameters
+        let schedule = config.schedule
+        var result = TrainerResult(stage: name, steps: state.step, trainLosses: [], validationLosses: [],
+                                   bestValidationLoss: state.best, stoppedEarly: false, seconds: 0,
+                                   tokensPerSecond: 0, resumedFrom: state.step)
+        let start = Date()
+        var tokens = 0
+        var s = state.step
+        while s < config.steps {
+            if TrainingInterrupt.isRequested {
+                try saveResume(state)
+                result.seconds = Date().timeIntervalSince(start)
+                throw RunError.interrupted(stage: name, step: s)
+            }
+            let lr = schedule.learningRate(at: s)
+            optimizer.learningRate = lr
+            optimizer.zeroGrad()
+            let (loss, n) = try step(s)
+            let lossValue = loss.item
+            guard lossValue.isFinite else {
+                throw RunError.badRun("stage \(name): the loss became \(lossValue) at step \(s); lower the learning rate")
+            }
+            loss.backward()
+            clipGradNorm(trainable, maxNorm: config.gradClip)
+            optimizer.step()
+            s += 1
+            state.step = s
+            tokens += n
+            result.trainLosses.append(.init(step: s, loss: lossValue))
+            let elapsed = Date().timeIntervalSince(start)
+            let done = s - result.resumedFrom
+            var report = TrainerProgress(stage: name, step: s, totalSteps: config.steps, loss: lossValue, learningRate: lr,
+                                         tokensPerSecond: Double(tokens) / max(elapsed, 1e-9),
+                                         eta: elapsed / Double(done) * Double(config.steps - s), validationLoss: nil)
+            var line = "\(name) step \(s)/\(config.steps) loss \(String(format: "%.4f", lossValue)) lr \(String(format: "%.2e", lr)) tok/s \(Int(report.tokensPerSecond))"
+            var stop = false
+            if (config.evalEvery > 0 && s % config.evalEvery == 0) || s == config.steps {
+                let v = try Autograd.noGrad { try validate() }
+                report.validationLoss = v
+                result.validationLosses.append(.init(step: s, loss: v))
+                line += " val \(String(format: "%.4f", v))"
+                if v < (state.best ?? .infinity) {
+                    state.best = v
+                    state.badEvaluations = 0
+                    state.bestWeights = trainable.map { ($0.0, $0.1.copy()) }
+                } else {
+                    state.badEvaluations += 1
+                    stop = config.patience > 0 && state.badEvaluations >= config.patience
+                }
+                if s < config.steps && !stop { try saveResume(state) }
+            }
+            log?(line)
+            progress?(report)
+            if stop {
+                result.stoppedEarly = true
+                log?("\(name) early stop at step \(s): no better validation loss in \(config.patience) evaluations")
+                break
+            }
+        }
+        // The stage's result: the best validated weights.
+        if let best = state.bestWeights {
+            let byName = Dictionary(best, uniquingKeysWith: { a, _ in a })
+            for (n, p) in trainable { if let b = byName[n] { p.assign(b) } }
+        }
+        if let url = resultURL {
+            try Safetensors.write(parameters, metadata: ["stage": name, "steps": "\(s)"], to: url)
+            if let r = resumeURL { try? FileManager.default.removeItem(at: r) }
+        }
+        result.steps = s
+        result.bestValidationLoss = state.best
+        result.seconds = Date().timeIntervalSince(start)
+        result.tokensPerSecond = Double(tokens) / max(result.seconds, 1e-9)
+        return result
+    }
+
+    private struct ResumeState {
+        var step = 0
+        var best: Float?
+        var badEvaluations = 0
+        var bestWeights: [(String, Tensor)]?
+    }
+
+    private func saveResume(_ state: ResumeState) throws {
+        guard let url = resumeURL else { return }
+        var tensors = parameters.map { ("param.\($0.0)", $0.1) }
+        tensors += optimizer.state().sorted { $0.key < $1.key }.map { ("adam.\($0.key)", $0.value) }
+        tensors += (state.bestWeights ?? []).map { ("best.\($0.0)", $0.1) }
+        var meta = ["stage": name, "step": "\(state.step)", "bad_evaluations": "\(state.badEvaluations)"]
+        if let b = state.best { meta["best_validation_loss"] = "\(b)" }
+        try Safetensors.write(tensors, metadata: meta, to: url)
+    }
+
+    private func loadResume() throws -> ResumeState? {
+        guard let url = resumeURL, FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let file = try Safetensors.read(url)
+        guard let stepText = file.metadata["step"], let step = Int(stepText) else {
+            throw RunError.badRun("\(url.path): no step in the metadata")
+        }
+        try file.withPrefix("param.").load(into: parameters, strict: true)
+        var adam: [String: Tensor] = [:]
+        var best: [(String, Tensor)] = []
+        for e in file.entries {
+            if e.name.hasPrefix("adam.") { adam[String(e.name.dropFirst(5))] = e.tensor }
+            if e.name.hasPrefix("best.") { best.append((String(e.name.dropFirst(5)), e.tensor)) }
+        }
+        try optimizer.loadState(adam)
+        var state = ResumeState()
+        state.step = step
+        state.best = file.metadata["best_validation_loss"].flatMap(Float.init)
+        state.badEvaluations = file.metadata["bad_evaluations"].flatMap(Int.init) ?? 0
+        state.bestWeights = best.isEmpty ? nil : best
+        return state
+    }
+}

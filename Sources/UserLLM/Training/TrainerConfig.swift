@@ -1,0 +1,43 @@
+/// One training stage's optimisation settings; a preset holds one per stage.
+public struct TrainerConfig: Codable, Equatable, Sendable {
+    /// Optimiser steps (one batch each) unless early stopping ends the stage sooner.
+    public var steps: Int
+    /// Sequences (or examples) per step.
+    public var batchSize: Int
+    /// Peak learning rate of the warmup + cosine schedule.
+    public var learningRate: Float
+    /// Linear warmup length; a few percent of `steps` keeps the first AdamW updates,
+    /// whose second-moment estimate is still noisy, small.
+    public var warmupSteps: Int
+    /// AdamW decoupled weight decay on matrices (0.1: nanoGPT).
+    public var weightDecay: Float
+    /// Global gradient-norm clip (1.0: nanoGPT / Llama).
+    public var gradClip: Float
+    /// Validate (and checkpoint for resume) every this many steps; 0 = only at the end.
+    public var evalEvery: Int
+    /// Validation batches per evaluation: a fixed subset, so losses compare across evals.
+    public var evalBatches: Int
+    /// Stop after this many evaluations without a new best validation loss (0 = never);
+    /// the best weights are the stage's result.
+    public var patience: Int
+
+    public init(steps: Int, batchSize: Int, learningRate: Float, warmupSteps: Int, weightDecay: Float = 0.1,
+                gradClip: Float = 1.0, evalEvery: Int, evalBatches: Int, patience: Int) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.warmupSteps = warmupSteps
+        self.weightDecay = weightDecay
+        self.gradClip = gradClip
+        self.evalEvery = evalEvery
+        self.evalBatches = evalBatches
+        self.patience = patience
+    }
+
+    /// Warmup then cosine down to a tenth of the peak.
+    public var schedule: CosineSchedule {
+        CosineSchedule(peak: learningRate, warmupSteps: warmupSteps, totalSteps: steps)
+    }
+}
+
+import NN

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Timelines
+import UserLLM
+
+/// `userllm eval --run DIR [--json] [--limit N] [--tasks next-item,favorite-genre] [--models …]`
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a run's finetuned models and the baselines on the test part (DESIGN §5).",
+        discussion: """
+        One test example per user (the last event). next-item: Recall@1/5/10 and NDCG@10 over the
+        whole catalogue by beam search constrained to the catalogue (10 beams), every item the user
+        rated before the target masked. favorite-genre: accuracy and Recall@3 (3 beams). review:
+        ROUGE-1/2/L/Lsum F1 of greedy text. Beside the models: most-popular and the pretrained
+        encoder's item head on the same users. Each row shows the mean time per example (encode +
+        prefill + decode), prompt positions and analytic FLOPs. The report is also written to
+        <run>/eval.json (or --output).
+        """
+    )
+
+    @Option(name: .customLong("run"), help: "The run directory (made by `userllm train`).")
+    var runDirectory: String
+
+    @Option(help: "Only the first N users (quick runs).")
+    var limit: Int?
+
+    @Option(help: "Comma-separated tasks: next-item, favorite-genre, review (default: the run's).")
+    var tasks: String?
+
+    @Option(help: "Comma-separated models, e.g. xattn+perceiver-full,tp-full (default: every finetuned checkpoint).")
+    var models: String?
+
+    @Flag(help: "Skip the most-popular and encoder baselines.")
+    var noBaselines = false
+
+    @Option(help: "Write the JSON report here (default: <run>/eval.json; with --limit, <run>/eval-limit<N>.json).")
+    var output: String?
+
+    @Flag(help: "Print the JSON report instead of the table.")
+    var json = false
+
+    func run() throws {
+        let context: RunContext
+        do { context = try RunContext.open(URL(fileURLWithPath: runDirectory)) } catch {
+            throw EvalCommand.fail("cannot open run \(runDirectory): \(error)")
+        }
+        let evaluator = Evaluator(context: context)
+        var options = EvaluationOptions(limit: limit, baselines: !noBaselines)
+        if let tasks {
+            options.tasks = try tasks.split(separator: ",").map {
+                guard let t = TaskKind(rawValue: String($0).trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("unknown task '\($0)': use \(TaskKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return t
+            }
+        }
+        let available = evaluator.availableModels()
+        let chosen = try models.map { list in
+            try list.split(separator: ",").map { name -> ModelChoice in
+                guard let c = available.first(where: { $0.name == name.trimmingCharacters(in: .whitespaces) }) else {
+                    throw ValidationError("no finetuned model '\(name)' in \(runDirectory); have: \(available.map(\.name).joined(separator: ", "))")
+                }
+                return c
+            }
+        } ?? available
+        if chosen.isEmpty && noBaselines { throw EvalCommand.fail("\(runDirectory) has no finetuned model to evaluate") }
+        let bar = EvalProgressBar()
+        evaluator.onProgress = { bar.update($0, $1, $2) }
+        let report = try evaluator.evaluate(models: chosen, options: options)
+        let target = output.map { URL(fileURLWithPath: $0) }
+            ?? context.run.url.appendingPathComponent(limit.map { "eval-limit\($0).json" } ?? "eval.json")
+        try report.write(to: target)
+        if json {
+            print(String(decoding: try report.json(), as: UTF8.self))
+            return
+        }
+        print("\(report.dataset), preset \(report.preset), test part: \(report.users) users\n")
+        let table = report.table()
+        print(DataTable.render(table.header, table.rows))
+        print("\nreport: \(target.path)")
+    }
+
+    static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(1)
+    }
+}

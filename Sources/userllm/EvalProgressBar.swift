@@ -1,0 +1,36 @@
+import Foundation
+
+/// A one-line progress bar on stderr (redrawn in place on a terminal, a line every 10% in
+/// a log): done/total, rate, ETA and what is running.
+final class EvalProgressBar {
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var lastDecile = -1
+    private let terminal = isatty(STDERR_FILENO) != 0
+
+    func update(_ done: Int, _ total: Int, _ label: String) {
+        let now = Date()
+        let finished = done >= total
+        let decile = total > 0 ? done * 10 / total : 10
+        if terminal {
+            guard finished || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        } else {
+            guard decile != lastDecile else { return }
+        }
+        lastDraw = now
+        lastDecile = decile
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let width = 24
+        let filled = total > 0 ? min(width, done * width / total) : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "%@ %d/%d  %.1f ex/s  ETA %@  %@", bar, done, total, rate, Self.clock(eta), label)
+        FileHandle.standardError.write(Data(((terminal ? "\r\u{1B}[K" : "") + line + (terminal && !finished ? "" : "\n")).utf8))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
