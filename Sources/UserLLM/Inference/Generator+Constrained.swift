@@ -23,7 +23,7 @@ extension Generator {
         var beam = [Hypothesis(row: 0, tokens: [], logProb: 0, score: 0, finished: false, node: AnswerTrie.root)]
         var expanded = false
         let v = model.config.vocabSize
-        while true {
+        while shouldStop?() != true {
             var candidates = beam.filter(\.finished)
             for h in beam where !h.finished {
                 scores.logSoftmax(logits.pointer + h.row * v)
