@@ -134,6 +134,32 @@ final class FirstRun: @unchecked Sendable {
         }
     }
 
+    /// Trains without a screen (`--train-only`): one line per stage and every tenth of a
+    /// stage on stderr; Ctrl-C saves the checkpoint and stops.
+    func runHeadless() throws -> Outcome {
+        TrainingInterrupt.installSignalHandler()
+        let err = FileHandle.standardError
+        pipeline.onStage = { [weak self] name, starts in
+            self?.stageChanged(name, starts: starts)
+            err.write(Data("\(starts ? "stage" : "done ") \(name)\(starts ? "" : " (already trained)")\n".utf8))
+        }
+        pipeline.onProgress = { [weak self] p in
+            self?.progressed(p)
+            let every = max(1, p.totalSteps / 10)
+            guard p.step % every == 0 || p.step == p.totalSteps || p.validationLoss != nil else { return }
+            let val = p.validationLoss.map { String(format: " val %.3f", $0) } ?? ""
+            err.write(Data(String(format: "  %@ step %d/%d loss %.3f%@ · %.0f tokens/s · ETA %@\n", p.stage as NSString, p.step, p.totalSteps,
+                                  p.loss, val as NSString, p.tokensPerSecond, TrainingScreen.duration(p.eta) as NSString).utf8))
+        }
+        do {
+            try pipeline.run(models: Self.models)
+            return .finished
+        } catch let e as RunError {
+            if case .interrupted = e { return .interrupted(e.description) }
+            throw e
+        }
+    }
+
     private func isQuitKey(_ e: InputEvent?) -> Bool {
         if case .key(.char("q"))? = e { return true }
         return false

@@ -30,6 +30,8 @@ struct TUICommand: ParsableCommand {
     var preset: String?
     @Flag(help: "Never train: with no finished run, browse without a model.")
     var noTrain = false
+    @Flag(help: "Train (or finish) the run without opening the explorer; progress on stderr. With --preset a JSON file, a custom preset.")
+    var trainOnly = false
 
     @Flag(help: "Render one frame to stdout and exit (no terminal needed).")
     var snapshot = false
@@ -89,6 +91,7 @@ struct TUICommand: ParsableCommand {
         let name = DatasetLocator.canonicalName(dataset)
         let dir = DatasetLocator.directory(for: dataset, dataDir: dataDir)
         let interactive = !bench && !snapshot
+        if trainOnly && (bench || snapshot || noTrain) { throw ValidationError("--train-only goes alone (not with --bench, --snapshot or --no-train)") }
         if interactive && !noTrain && dataDir == nil {
             // First run: the data comes before anything else (pip's own progress on stderr).
             do { _ = try FirstRun.fetchIfNeeded(datasetName: name, directory: dir) } catch {
@@ -109,9 +112,13 @@ struct TUICommand: ParsableCommand {
         let data = ExplorerData(dataset: ds)
         let indexed = DispatchTime.now().uptimeNanoseconds
         let explicitRun = runDir.map { URL(fileURLWithPath: $0) }
-        let runURL = BackendOpener.runURL(explicit: explicitRun, datasetName: dataset, preset: preset)
+        // A preset file's runs go by the preset's name.
+        let presetName = try preset.map { try Preset.named($0).name }
+        let runURL = BackendOpener.runURL(explicit: explicitRun, datasetName: dataset, preset: presetName)
 
-        if bench {
+        if trainOnly {
+            try trainHeadless(data: data, runURL: runURL, datasetDir: dir)
+        } else if bench {
             let (runner, _) = BackendOpener.runner(run: runURL, explicit: explicitRun != nil, data: data)
             runBench(data: data, runner: runner, launched: launched, loaded: loaded, indexed: indexed)
         } else if snapshot {
@@ -120,6 +127,21 @@ struct TUICommand: ParsableCommand {
         } else {
             try runInteractive(data: data, runURL: runURL, explicitRun: explicitRun != nil, datasetDir: dir, launched: launched)
         }
+    }
+
+    func trainHeadless(data: ExplorerData, runURL: URL, datasetDir: URL) throws {
+        if FirstRun.isComplete(runURL) {
+            FileHandle.standardError.write(Data("userllm-tui: \(runURL.path) is already trained\n".utf8))
+            return
+        }
+        let p = try Preset.named(preset ?? "small")
+        let first = try FirstRun(dataset: data.dataset, datasetName: data.dataset.name, dataDir: datasetDir, preset: p, run: runURL)
+        FileHandle.standardError.write(Data("userllm-tui: training \(runURL.path) (preset \(p.name))\n".utf8))
+        if case .interrupted(let why) = try first.runHeadless() {
+            FileHandle.standardError.write(Data("userllm-tui: \(why)\n".utf8))
+            throw ExitCode(130)
+        }
+        FileHandle.standardError.write(Data("userllm-tui: trained; open it with userllm-tui --run \(runURL.path)\n".utf8))
     }
 
     func loadDataset(name: String, directory: URL) throws -> Dataset {
