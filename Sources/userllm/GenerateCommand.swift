@@ -49,6 +49,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Sampling seed.")
     var seed: UInt64 = 0
 
+    @Option(help: "Answer this many times and report the median latency (the first run warms caches up).")
+    var `repeat`: Int = 1
+
     @Flag(help: "Print JSON for scripts.")
     var json = false
 
@@ -78,7 +81,11 @@ struct GenerateCommand: ParsableCommand {
         let options = PredictionOptions(
             beams: beams,
             sampling: sample ? SamplingConfig(temperature: temperature, topK: topK, topP: topP, seed: seed) : nil)
-        let p = predictor.predict(example, options: options)
+        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        var runs = [predictor.predict(example, options: options)]
+        for _ in 1..<`repeat` { runs.append(predictor.predict(example, options: options)) }
+        // The median run by total latency stands for all (the answers are identical).
+        let p = runs.sorted { $0.stats.seconds < $1.stats.seconds }[runs.count / 2]
         if json {
             let out = GenerateOutput(model: choice.name, user: user, task: kind.rawValue, target: Int(example.target),
                                      windowEvents: example.window.count, expected: example.answer, answers: p.answers,
@@ -105,6 +112,11 @@ struct GenerateCommand: ParsableCommand {
             rouge.add(prediction: text, reference: predictor.reviewReference(example))
             print(String(format: "\nROUGE-1 %.3f  ROUGE-2 %.3f  ROUGE-L %.3f  ROUGE-Lsum %.3f",
                          rouge.rouge1, rouge.rouge2, rouge.rougeL, rouge.rougeLsum))
+        }
+        if `repeat` > 1 {
+            let sorted = runs.map(\.stats.seconds).sorted()
+            print(String(format: "\n%d runs: median %.2f ms, min %.2f ms, max %.2f ms", runs.count,
+                         sorted[sorted.count / 2] * 1000, sorted[0] * 1000, sorted[sorted.count - 1] * 1000))
         }
         print(String(format: "\nlatency %.1f ms (encode %.1f, prefill %.1f, decode %.1f; %d steps × %d beams), %d tokens generated",
                      s.seconds * 1000, s.encodeSeconds * 1000, s.prefillSeconds * 1000, s.decodeSeconds * 1000,

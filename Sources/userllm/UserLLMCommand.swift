@@ -20,6 +20,7 @@ struct UserLLMCommand: ParsableCommand {
     /// The subcommands, one line each so parallel work merges cleanly.
     static let all: [ParsableCommand.Type] = [
         DataCommand.self,
+        TrainCommand.self,
         BenchCommand.self,
         EvalCommand.self, GenerateCommand.self,
     ]

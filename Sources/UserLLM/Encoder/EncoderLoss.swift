@@ -2,8 +2,8 @@ import Tensor
 import Timelines
 
 /// Encoder pretraining loss values: the per-feature cross-entropies and their mean (the
-/// optimised total). Features a dataset lacks (no categories, no ratings) are 0 and left
-/// out of the mean.
+/// optimised total). A feature with no target in the batch (a dataset without categories
+/// or ratings) is 0 and left out of the mean.
 public struct EncoderLoss: Codable, Equatable, Sendable {
     public var total: Float
     public var item: Float

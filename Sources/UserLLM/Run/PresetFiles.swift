@@ -13,7 +13,7 @@ enum PresetFiles {
     "dModel": 32,
     "layers": 1,
     "heads": 2,
-    "ffHidden": 128
+    "mlpHidden": 128
   },
   "llm": {
     "vocabSize": 512,
@@ -96,7 +96,7 @@ enum PresetFiles {
     "dModel": 128,
     "layers": 2,
     "heads": 4,
-    "ffHidden": 512
+    "mlpHidden": 512
   },
   "llm": {
     "vocabSize": 4096,
@@ -121,18 +121,18 @@ enum PresetFiles {
   },
   "stages": {
     "lm": {
-      "steps": 300,
+      "steps": 120,
       "batchSize": 16,
       "learningRate": 0.001,
       "warmupSteps": 20,
       "weightDecay": 0.1,
       "gradClip": 1.0,
-      "evalEvery": 100,
+      "evalEvery": 40,
       "evalBatches": 4,
       "patience": 3
     },
     "encoder": {
-      "steps": 400,
+      "steps": 300,
       "batchSize": 32,
       "learningRate": 0.001,
       "warmupSteps": 20,
@@ -143,24 +143,24 @@ enum PresetFiles {
       "patience": 3
     },
     "finetune": {
-      "steps": 400,
+      "steps": 150,
       "batchSize": 16,
-      "learningRate": 0.0005,
-      "warmupSteps": 20,
-      "weightDecay": 0.1,
-      "gradClip": 1.0,
-      "evalEvery": 100,
-      "evalBatches": 4,
-      "patience": 3
-    },
-    "finetuneTP": {
-      "steps": 100,
-      "batchSize": 8,
       "learningRate": 0.0005,
       "warmupSteps": 10,
       "weightDecay": 0.1,
       "gradClip": 1.0,
       "evalEvery": 50,
+      "evalBatches": 4,
+      "patience": 3
+    },
+    "finetuneTP": {
+      "steps": 60,
+      "batchSize": 4,
+      "learningRate": 0.0005,
+      "warmupSteps": 5,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 30,
       "evalBatches": 2,
       "patience": 3
     }
@@ -179,7 +179,7 @@ enum PresetFiles {
     "dModel": 128,
     "layers": 6,
     "heads": 8,
-    "ffHidden": 512
+    "mlpHidden": 512
   },
   "llm": {
     "vocabSize": 8192,

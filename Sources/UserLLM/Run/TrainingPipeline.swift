@@ -38,15 +38,20 @@ public final class TrainingPipeline {
                 throw RunError.invalidOptions("strategy \(m.strategy.rawValue) needs an encoder; tp trains with full or lora")
             }
         }
-        try stage("tokenizer", artifact: run.tokenizerURL) { try trainTokenizer() }
-        try stage("lm", artifact: run.checkpointURL("lm")) { try pretrainLM() }
-        if models.contains(where: { $0.mode.usesEncoder }) {
-            try stage("encoder", artifact: run.checkpointURL("encoder")) { try pretrainEncoder() }
-        }
+        try pretrain(encoder: models.contains(where: { $0.mode.usesEncoder }))
         for m in models {
             try stage(m.name, artifact: run.checkpointURL(m.name)) { try finetune(m) }
         }
         return metrics
+    }
+
+    /// The stages every model shares: tokenizer, LM and (optionally) encoder pretraining.
+    public func pretrain(encoder: Bool) throws {
+        try stage("tokenizer", artifact: run.tokenizerURL) { try trainTokenizer() }
+        try stage("lm", artifact: run.checkpointURL("lm")) { try pretrainLM() }
+        if encoder {
+            try stage("encoder", artifact: run.checkpointURL("encoder")) { try pretrainEncoder() }
+        }
     }
 
     public func isDone(_ name: String, artifact: URL) -> Bool {

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Timelines
+import UserLLM
+
+/// `userllm train --dataset movielens --preset small [--mode xattn --perceiver --strategy enc]`
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the stages a run is missing: tokenizer, LM pretraining, encoder pretraining, finetuning.",
+        discussion: """
+        A run directory holds everything (config.json, vocab/, tokenizer.json, checkpoints/, metrics.json, \
+        log.txt). Stages already done are skipped, so training a second model (say --mode tp after \
+        --mode xattn --perceiver) in the same --run only finetunes it. Ctrl-C saves a checkpoint and \
+        exits; the same command resumes.
+        """
+    )
+
+    @Option(help: "Dataset name; read from $USERLLM_HOME/datasets/<name> unless --data-dir is given.")
+    var dataset: String = "movielens"
+
+    @Option(help: "Read the dataset from this folder (any supported format).")
+    var dataDir: String?
+
+    @Option(help: "Preset: tiny, small, base, or a preset JSON file.")
+    var preset: String = "small"
+
+    @Option(help: "Fusion mode: tp, soft or xattn.")
+    var mode: String = "xattn"
+
+    @Flag(help: "Compress the user embeddings with a Perceiver resampler (soft / xattn).")
+    var perceiver = false
+
+    @Option(help: "Training strategy: full, lora, enc or proj (tp: full or lora).")
+    var strategy: String = "full"
+
+    @Option(name: .customLong("run"), help: "Run directory (default $USERLLM_HOME/runs/<dataset>-<preset>).")
+    var runDirectory: String?
+
+    @Option(help: "Comma-separated tasks to finetune on as one mixture: next-item, favorite-genre, review.")
+    var tasks: String = "next-item,favorite-genre"
+
+    @Flag(help: "Print the run's metrics as JSON on stdout.")
+    var json = false
+
+    func run() throws {
+        guard let fusion = FusionMode(rawValue: mode) else { throw ValidationError("unknown mode '\(mode)': tp, soft or xattn") }
+        guard let strat = TrainingStrategy(rawValue: strategy) else {
+            throw ValidationError("unknown strategy '\(strategy)': full, lora, enc or proj")
+        }
+        guard strat.isValid(for: fusion) else { throw ValidationError("tp trains with --strategy full or lora") }
+        let taskList = tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for t in taskList where TaskKind(rawValue: t) == nil {
+            throw ValidationError("unknown task '\(t)': \(TaskKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let chosen = ModelChoice(mode: fusion, perceiver: perceiver, strategy: strat)
+        let bar = TrainProgressBar()
+        do {
+            let presetValue = try Preset.named(preset)
+            let dir = runDirectory.map { URL(fileURLWithPath: $0) } ?? RunDirectory.defaultURL(dataset: dataset, preset: presetValue.name)
+            let config = RunConfig(dataset: dataset, dataDir: dataDir, preset: presetValue, tasks: taskList)
+            bar.message("loading \(dataset) …")
+            let context = try RunContext(run: RunDirectory(dir), config: config)
+            let pipeline = try TrainingPipeline(context: context)
+            pipeline.onStage = { name, runs in bar.message(runs ? "stage \(name)" : "stage \(name): done already, skipped") }
+            pipeline.onProgress = { bar.update($0) }
+            TrainingInterrupt.installSignalHandler()
+            let start = Date()
+            let metrics = try pipeline.run(models: [chosen])
+            bar.finish()
+            if json {
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try enc.encode(metrics), as: UTF8.self))
+            } else {
+                print("run: \(dir.path)   (\(String(format: "%.1f", Date().timeIntervalSince(start))) s this invocation)")
+                print(Self.summary(metrics))
+            }
+        } catch let e as RunError {
+            bar.finish()
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            if case .interrupted = e { throw ExitCode(130) }
+            throw ExitCode(1)
+        } catch let e as DatasetError {
+            bar.finish()
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// One row per stage: steps, first → last training loss, best validation loss, time.
+    static func summary(_ m: RunMetrics) -> String {
+        let order = ["tokenizer", "lm", "encoder"]
+        let names = order.filter { m.stages[$0] != nil } + m.stages.keys.filter { !order.contains($0) }.sorted()
+        let f = { (v: Float) in String(format: "%.3f", v) }
+        let rows: [[String]] = names.map { name in
+            let s = m.stages[name]!
+            guard let t = s.training else {
+                return [name, "-", "-", "-", "-", String(format: "%.1f", s.seconds)]
+            }
+            let ends = t.trainLossEnds()
+            return [name, "\(t.steps)\(t.stoppedEarly ? " (early)" : "")",
+                    ends.map { "\(f($0.first)) → \(f($0.last))" } ?? "-",
+                    t.bestValidationLoss.map(f) ?? "-", "\(Int(t.tokensPerSecond))", String(format: "%.1f", s.seconds)]
+        }
+        return TrainTable.render(["stage", "steps", "train loss", "best val", "tok/s", "seconds"], rows)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import NN
+import Tensor
+import Timelines
+import UserLLM
+import XCTest
+
+/// The tiny preset end to end on real MovieLens-100K.
+final class PipelineTests: XCTestCase {
+    func testPretrainingLossesFall() throws {
+        _ = try PipelineFixture.context()
+        let metrics = try PipelineFixture.pretrained.get().metrics
+        for stage in ["lm", "encoder"] {
+            let t = try XCTUnwrap(metrics.stages[stage]?.training, stage)
+            let ends = try XCTUnwrap(t.trainLossEnds(5))
+            XCTAssertLessThan(ends.last, ends.first * 0.9, "\(stage): \(ends)")
+            XCTAssertLessThan(t.validationLosses.last!.loss, t.validationLosses.first!.loss + 1e-3, stage)
+        }
+        XCTAssertNotNil(metrics.stages["tokenizer"])
+    }
+
+    func testFinetuningLossesFallForEachMode() throws {
+        let pipeline = try PipelineFixture.pretrained.get()
+        let choices = [ModelChoice(mode: .tp), ModelChoice(mode: .soft), ModelChoice(mode: .xattn, perceiver: true)]
+        let metrics = try pipeline.run(models: choices)
+        for c in choices {
+            let t = try XCTUnwrap(metrics.stages[c.name]?.training, c.name)
+            let ends = try XCTUnwrap(t.trainLossEnds(5))
+            XCTAssertLessThan(ends.last, ends.first * 0.8, "\(c.name): \(ends)")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: pipeline.run.checkpointURL(c.name).path))
+        }
+        // A second call finds every stage done and trains nothing.
+        var started: [String] = []
+        pipeline.onStage = { name, runs in if runs { started.append(name) } }
+        try pipeline.run(models: choices)
+        XCTAssertEqual(started, [])
+    }
+
+    /// Four users share the same question text; only the user embeddings tell them apart.
+    func testOverfitsAHandfulOfUsersThenReloadsIdentically() throws {
+        let context = try PipelineFixture.context()
+        let preset = context.config.preset
+        let all = context.builder.examples(.nextItem, .test)
+        var examples: [Example] = []
+        for e in all where !examples.contains(where: { $0.answer == e.answer }) && examples.count < 4 { examples.append(e) }
+        let choice = ModelChoice(mode: .xattn, strategy: .full)
+        let model = UserLLMModel(config: choice.modelConfig(preset), vocabularies: context.vocabularies, seed: preset.seed)
+        try Safetensors.read(context.run.checkpointURL("lm")).load(into: model.languageModel.parameters(), strict: false)
+        model.apply(.full, lora: preset.lora, seed: preset.seed)
+        let prompts = try context.promptBuilder(mode: .xattn)
+        let batch = prompts.batch(examples)
+        let events = EventBatch(examples: examples, builder: context.builder, features: context.features)
+        let config = TrainerConfig(steps: 150, batchSize: 4, learningRate: 3e-3, warmupSteps: 5, weightDecay: 0,
+                                   evalEvery: 0, evalBatches: 1, patience: 0)
+        let trainer = Trainer(name: choice.name, parameters: model.parameters(), config: config, directory: context.run.checkpointsURL)
+        _ = try trainer.train(step: { _ in (model.loss(batch, events: events), batch.targetCount) }, validate: { 0 })
+        let loss = Autograd.noGrad { model.loss(batch, events: events).item }
+        XCTAssertLessThan(loss, 0.05)
+
+        let trained = try context.loadModel(choice)
+        for e in examples { XCTAssertEqual(greedy(trained, e), e.answer) }
+        let reloaded = trained.logits(examples).scalars
+        let original = Autograd.noGrad { model.logits(batch, events: events) }.scalars
+        XCTAssertEqual(reloaded.count, original.count)
+        XCTAssertEqual(zip(reloaded, original).map { abs($0 - $1) }.max()!, 0, accuracy: 1e-5)
+    }
+
+    func testResumeContinuesFromTheCheckpointStep() throws {
+        let context = try PipelineFixture.context()
+        let tokenizer = try XCTUnwrap(context.tokenizer)
+        let blocks = TextBlocks(texts: TextCorpus.catalogueSentences(context.dataset), tokenizer: tokenizer, blockLength: 32)
+        let llm = LanguageModelConfig.tiny
+        let config = TrainerConfig(steps: 8, batchSize: 4, learningRate: 1e-3, warmupSteps: 2, evalEvery: 2, evalBatches: 1, patience: 0)
+        let order = BatchOrder(count: blocks.train.count, batchSize: 4, seed: 5)
+        func train(_ dir: URL, interruptAfter: Int?) throws -> (LanguageModel, TrainerResult) {
+            let model = LanguageModel(config: llm, seed: 9)
+            let trainer = Trainer(name: "lm", parameters: model.parameters(), config: config, directory: dir)
+            let result = try trainer.train(step: { s in
+                if s + 1 == interruptAfter { TrainingInterrupt.request() }
+                let b = blocks.batch(order.indices(step: s).map { blocks.train[$0] })
+                let logits = model(tokens: b.inputs, batch: b.batch).reshaped([b.batch * b.length, llm.vocabSize])
+                return (Tensor.crossEntropy(logits: logits, targets: b.targets), b.targetCount)
+            }, validate: { 1 })
+            return (model, result)
+        }
+        let straight = try train(PipelineFixture.temporaryDirectory("straight"), interruptAfter: nil).0
+        let dir = PipelineFixture.temporaryDirectory("resume")
+        defer { TrainingInterrupt.reset() }
+        XCTAssertThrowsError(try train(dir, interruptAfter: 4)) { error in
+            guard case RunError.interrupted(_, let step) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(step, 4)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("lm.resume.safetensors").path))
+        TrainingInterrupt.reset()
+        let (resumed, result) = try train(dir, interruptAfter: nil)
+        XCTAssertEqual(result.resumedFrom, 4)
+        XCTAssertEqual(result.trainLosses.map(\.step), [5, 6, 7, 8])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("lm.resume.safetensors").path))
+        let a = straight.namedParameters(), b = resumed.namedParameters()
+        for (name, p) in a {
+            let diff = zip(p.scalars, b[name]!.scalars).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(diff, 1e-6, name)
+        }
+    }
+
+    func testPresetFilesMatchTheCompiledIn() throws {
+        for name in Preset.names {
+            let url = PipelineFixture.packageRoot.appendingPathComponent("Assets/presets/\(name).json")
+            XCTAssertEqual(try Preset.load(from: url), try Preset.named(name), name)
+            XCTAssertEqual(try Preset.named(name).name, name)
+        }
+    }
+
+    /// Greedy decoding through the KV cache, as the inference engineer's decoder does it.
+    private func greedy(_ trained: TrainedModel, _ example: Example) -> String {
+        let ctx = trained.userContext([example])
+        let lm = trained.languageModel
+        let eos = trained.tokenizer.id(of: .eos)!
+        let state = lm.makeDecodeState(batch: 1, user: ctx?.user, userLengths: ctx?.userLengths)
+        var logits = lm.decode(tokens: trained.promptTokens(example), prefix: ctx?.prefix,
+                               prefixLengths: ctx?.prefixLengths, state: state)
+        var out: [Int32] = []
+        for _ in 0..<40 {
+            let v = logits.shape[2], last = logits.shape[1] - 1
+            let row = Array(logits.scalars[(last * v)..<((last + 1) * v)])
+            let next = Int32(row.indices.max { row[$0] < row[$1] }!)
+            if next == eos { break }
+            out.append(next)
+            logits = lm.decode(tokens: [next], state: state)
+        }
+        return trained.tokenizer.decode(out)
+    }
+}
