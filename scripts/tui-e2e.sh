@@ -23,7 +23,11 @@ command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 tmp=$(mktemp -d)
 sock="userllm-e2e-$$"
 T() { tmux -L "$sock" "$@"; }
-cleanup() { T kill-server 2>/dev/null || true; [ "${KEEP:-0}" = 1 ] && echo "kept $tmp" || rm -rf "$tmp"; }
+# The panes' shells may still be writing as the server goes down: retry the removal.
+cleanup() {
+  T kill-server 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp" 2>/dev/null || { sleep 1; rm -rf "$tmp"; } || true; fi
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- screen ---"; T capture-pane -p -t e2e || true; exit 1; }
 now() { date +%s%N; }
