@@ -24,7 +24,8 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: kernelSettings),
         .target(name: "Timelines", dependencies: ["CZlib"], resources: []),
-        .target(name: "UserLLM", dependencies: ["Tensor", "NN", "Timelines"], swiftSettings: kernelSettings),
+        // UserLLM/Explorer implements the explorer's backend protocol (Explorer never imports UserLLM).
+        .target(name: "UserLLM", dependencies: ["Tensor", "NN", "Timelines", "Explorer"], swiftSettings: kernelSettings),
         .target(name: "Explorer", dependencies: ["Timelines"]),
         .target(name: "ExplorerCurses", dependencies: ["Explorer", "CNcursesW"]),
 
@@ -41,6 +42,6 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "TimelinesTests", dependencies: ["Timelines"]),
         .testTarget(name: "UserLLMTests", dependencies: ["UserLLM", "NN", "Tensor", "Timelines"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Timelines"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Timelines", "UserLLM"]),
     ]
 )

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end test of userllm-tui in a real terminal (tmux) on MovieLens-100K:
-# select a user, move the cut, switch tabs, gates, attention, help, filter, resize,
-# quit — checking the captured screen at each step — then SIGTERM and Ctrl-C, checking
-# each time that the terminal is sane afterwards (`stty -a` unchanged).
+# 1. browsing without a model (--no-train): select a user, move the cut, switch tabs,
+#    gates, attention, help, filter, resize, quit — checking the captured screen at each
+#    step — then SIGTERM and Ctrl-C, checking each time that the terminal is sane
+#    afterwards (`stty -a` unchanged);
+# 2. the first run (--preset tiny, empty $USERLLM_HOME): the training screen, Ctrl-C
+#    during training (checkpoint saved, terminal sane), relaunch resumes and finishes,
+#    the explorer opens the run; the task panel shows every mode's answers, gates,
+#    attention; relaunch with the trained run.
 # Prints launch-to-first-frame and keypress-to-screen times as seen through tmux.
 #
 # usage: scripts/tui-e2e.sh [path/to/userllm-tui] [dataset-dir]
@@ -18,7 +23,11 @@ command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 tmp=$(mktemp -d)
 sock="userllm-e2e-$$"
 T() { tmux -L "$sock" "$@"; }
-cleanup() { T kill-server 2>/dev/null || true; [ "${KEEP:-0}" = 1 ] && echo "kept $tmp" || rm -rf "$tmp"; }
+# The panes' shells may still be writing as the server goes down: retry the removal.
+cleanup() {
+  T kill-server 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp" 2>/dev/null || { sleep 1; rm -rf "$tmp"; } || true; fi
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- screen ---"; T capture-pane -p -t e2e || true; exit 1; }
 now() { date +%s%N; }
@@ -51,7 +60,7 @@ wait_file "$tmp/stty.before"
 launch() {  # launch NAME: starts the explorer, waits for its first frame
   rm -f "$tmp/exit.$1" "$tmp/stty.$1"
   local t0; t0=$(now)
-  T send-keys -t e2e "clear; '$bin' --data-dir '$data' --trace '$tmp/trace.txt'; echo \$? > $tmp/exit.$1; stty -a > $tmp/stty.$1" Enter
+  T send-keys -t e2e "clear; '$bin' --data-dir '$data' --no-train --trace '$tmp/trace.txt'; echo \$? > $tmp/exit.$1; stty -a > $tmp/stty.$1" Enter
   wait_for "Users (943)" 20
   launch_ms=$(( ($(now) - t0) / 1000000 ))
   echo "ok  launch -> first frame ($launch_ms ms)"
@@ -94,18 +103,76 @@ check_sane main 0
 
 # A signal must restore the terminal too: SIGTERM to the process we started, then Ctrl-C.
 launch term
-pid=$(pgrep -n -P "$(T display -p -t e2e '#{pane_pid}')" userllm-tui) || fail "no userllm-tui process"
+# By parent, not name: the BLAS relaunch execs /proc/self/exe, so the name can be "exe".
+pid=$(pgrep -n -P "$(T display -p -t e2e '#{pane_pid}')") || fail "no userllm-tui process"
 kill -TERM "$pid"
 check_sane term 143
 launch int
 T send-keys -t e2e C-c
 check_sane int 130
 
+# First run: no run in an empty home → the training screen (preset tiny).
+home="$tmp/home"
+first() {  # first NAME: starts the explorer on the empty (or partly trained) home
+  rm -f "$tmp/exit.$1" "$tmp/stty.$1"
+  T send-keys -t e2e "clear; USERLLM_HOME='$home' '$bin' --data-dir '$data' --preset tiny; echo \$? > $tmp/exit.$1; stty -a > $tmp/stty.$1" Enter
+}
+first train1
+wait_for "Training movielens-100k · preset tiny" 20
+echo "ok  first run shows the training screen"
+t0=$(now)
+until screen | grep -qE "lm +step [1-9][0-9]*/[0-9]+"; do
+  (( ($(now) - t0) / 1000000000 >= 120 )) && fail "the training screen shows no step of the lm stage"
+  sleep 0.05
+done
+screen | grep -qE "[0-9,]+ tokens/s" || fail "no tokens/s on the training screen"
+screen | grep -qF "ETA" || fail "no ETA on the training screen"
+echo "ok  training screen: lm stage steps, tokens/s, ETA"
+T send-keys -t e2e C-c
+check_sane train1 130
+ls "$home"/runs/movielens-100k-tiny/checkpoints/*.resume.safetensors >/dev/null 2>&1 || fail "no resume checkpoint after Ctrl-C"
+echo "ok  Ctrl-C during training saved $(basename "$(ls "$home"/runs/movielens-100k-tiny/checkpoints/*.resume.safetensors)")"
+t0=$(now)
+first train2
+wait_for "already trained" 30
+echo "ok  relaunch resumes (finished stages skipped)"
+wait_for "Users (943)" 900
+echo "ok  trained and opened the explorer ($(( ($(now) - t0) / 1000 / 1000000 )) s of training)"
+T send-keys -t e2e Tab Tab
+wait_for "Tasks" 10
+wait_for "TP ÷ Cross-attn" 60
+screen > "$tmp/tasks.txt"
+for m in 'Cross-attn +[✓✗] ' 'Cross-attn\+P +[✓✗] ' 'Soft prompt +[✓✗] ' 'TP +[✓✗] '; do
+  grep -qE "$m" "$tmp/tasks.txt" || fail "task panel shows no answer matching /$m/"
+done
+echo "ok  task panel shows answers of every mode, with hit/miss marks"
+key h "target #271/272"
+wait_for "TP ÷ Cross-attn" 60
+echo "ok  results follow the cut"
+key 2 "2 favourite genre"
+wait_for "TP ÷ Cross-attn" 60
+key g "layer 1"
+screen | grep -qF "(α " || fail "gate view shows no α"
+key a "Attention · Cross-attn"
+wait_for "(max weight)" 30
+screen | grep -qF "<|answer|>" || fail "attention rows lack the prompt tokens"
+key 1 "1 next item"
+T send-keys -t e2e q
+check_sane train2 0
+first trained
+t0=$(now)
+wait_for "Users (943)" 20
+trained_launch_ms=$(( ($(now) - t0) / 1000000 ))
+echo "ok  launch with the trained run -> first frame ($trained_launch_ms ms)"
+wait_for "movielens-100k-tiny" 5
+T send-keys -t e2e q
+check_sane trained 0
+
 sorted=$(printf '%s\n' "${key_times[@]}" | sort -n)
 n=${#key_times[@]}
 echo
 echo "figures (through tmux: send-keys -> screen shows the change; includes tmux and polling):"
-echo "  launch to first frame: ${first_launch_ms} ms"
+echo "  launch to first frame: ${first_launch_ms} ms (no run), ${trained_launch_ms} ms (tiny run)"
 echo "  keypress to screen:    median $(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p") ms, max $(echo "$sorted" | tail -1) ms over $n steps"
 if [ -s "$tmp/trace.txt" ]; then
   awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^total_ms=/) { split($i, a, "="); print a[2] } }' "$tmp/trace.txt" | sort -n > "$tmp/t.txt"

@@ -1,21 +1,45 @@
-import Foundation
 import Explorer
+import Foundation
+import Timelines
+import UserLLM
 
-/// The one place the explorer gets its model side. The UserLLM engineer replaces the
-/// body of `open` with: load the run at `run` for `data`, return an `ExplorerBackend`.
-/// Until a trained run can exist, it says so plainly and nothing is computed.
+/// Finds the run the explorer opens and turns it into a `TaskRunner` over `UserLLMBackend`.
 enum BackendOpener {
-    static func runner(run: URL?, datasetName: String, data: ExplorerData) -> (TaskRunner, String) {
-        let dir = run ?? DatasetLocator.runDirectory(for: datasetName)
-        let exists = FileManager.default.fileExists(atPath: dir.path)
-        let reason: String
-        if run != nil && !exists {
-            reason = "No run at \(dir.path). Give --run the folder a `userllm train` run wrote."
-        } else if exists {
-            reason = "A run folder exists at \(dir.path), but this build cannot open runs yet: the UserLLM model (issues 4 and 5) has not landed. Nothing is computed, so no answers or figures are shown."
-        } else {
-            reason = "No trained run for \(data.dataset.name) (looked in \(dir.path)). Training from the explorer (the small preset, with a progress screen) arrives with the UserLLM model (issues 4 and 5). Until then nothing is computed, so no answers or figures are shown; browsing works."
+    /// The built-in presets, in the order an unspecified `--preset` looks for a finished run.
+    static let presetPreference = ["small", "base", "tiny"]
+
+    /// The run to open (or to train on a first run): `--run` when given; else the first
+    /// finished `$USERLLM_HOME/runs/<dataset>-<preset>` (the given preset, or small, base,
+    /// tiny), the dataset under its given and its canonical name; else where the
+    /// requested (default small) preset's run goes.
+    static func runURL(explicit: URL?, datasetName: String, preset: String?) -> URL {
+        if let e = explicit { return e }
+        let canonical = DatasetLocator.canonicalName(datasetName)
+        let names = datasetName == canonical ? [canonical] : [canonical, datasetName]
+        for p in preset.map({ [$0] }) ?? presetPreference {
+            for n in names {
+                let url = RunDirectory.defaultURL(dataset: n, preset: p)
+                if FirstRun.isComplete(url) { return url }
+            }
         }
-        return (TaskRunner(unavailable: reason), exists ? dir.lastPathComponent + " (unopened)" : "none")
+        return RunDirectory.defaultURL(dataset: canonical, preset: preset ?? "small")
+    }
+
+    /// A runner over the run at `url` (opened in the background), or one that says why
+    /// there is none.
+    static func runner(run url: URL, explicit: Bool, data: ExplorerData) -> (TaskRunner, String) {
+        if FirstRun.isComplete(url) {
+            let dataset = data.dataset
+            return (TaskRunner(opening: { try UserLLMBackend(run: url, dataset: dataset) }), url.lastPathComponent)
+        }
+        let exists = FileManager.default.fileExists(atPath: url.path)
+        let reason: String
+        if explicit {
+            reason = exists ? "The run at \(url.path) is not finished (no finetuned model, or a stage was interrupted). Run userllm-tui without --snapshot to finish training it, or `userllm train`."
+                            : "No run at \(url.path). Give --run the folder a `userllm train` run wrote."
+        } else {
+            reason = "No trained run for \(data.dataset.name) (looked in \(url.deletingLastPathComponent().path)). Start userllm-tui without --snapshot/--no-train to train one (preset small by default; --preset tiny trains in a minute). Browsing works meanwhile."
+        }
+        return (TaskRunner(unavailable: reason), exists ? url.lastPathComponent + " (unfinished)" : "none")
     }
 }

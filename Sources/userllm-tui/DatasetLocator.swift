@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where datasets and runs live: `$USERLLM_HOME` (default
-/// `${XDG_CACHE_HOME:-~/.cache}/userllm`) `/datasets/<name>/` and `/runs/`.
+/// `${XDG_CACHE_HOME:-~/.cache}/userllm`) `/datasets/<name>/`; runs: `RunDirectory.defaultURL`.
 enum DatasetLocator {
     /// Short names accepted by `--dataset` and the folder each means.
     static let aliases: [String: String] = [
@@ -23,10 +23,5 @@ enum DatasetLocator {
     static func directory(for name: String, dataDir: String?) -> URL {
         if let d = dataDir { return URL(fileURLWithPath: d) }
         return home.appendingPathComponent("datasets").appendingPathComponent(canonicalName(name))
-    }
-
-    /// The default run folder for a dataset.
-    static func runDirectory(for name: String) -> URL {
-        home.appendingPathComponent("runs").appendingPathComponent(canonicalName(name))
     }
 }

@@ -4,6 +4,7 @@ import Explorer
 import ExplorerCurses
 import Foundation
 import Timelines
+import UserLLM
 
 /// `userllm-tui`: the explorer (DESIGN §6).
 @main
@@ -23,8 +24,14 @@ struct TUICommand: ParsableCommand {
     var dataset = "movielens"
     @Option(help: "Read the dataset from this folder instead.")
     var dataDir: String?
-    @Option(name: .customLong("run"), help: "Open this trained run (default: $USERLLM_HOME/runs/<dataset>).")
+    @Option(name: .customLong("run"), help: "Open this trained run (default: $USERLLM_HOME/runs/<dataset>-<preset>).")
     var runDir: String?
+    @Option(help: "Preset of the run to open, or to train when there is none: tiny | small | base (default: the first finished of small, base, tiny; trains small).")
+    var preset: String?
+    @Flag(help: "Never train: with no finished run, browse without a model.")
+    var noTrain = false
+    @Flag(help: "Train (or finish) the run without opening the explorer; progress on stderr. With --preset a JSON file, a custom preset.")
+    var trainOnly = false
 
     @Flag(help: "Render one frame to stdout and exit (no terminal needed).")
     var snapshot = false
@@ -66,6 +73,7 @@ struct TUICommand: ParsableCommand {
         guard ExplorerTask(rawValue: task) != nil else { throw ValidationError("--task must be next-item, favorite-genre or review") }
         guard parseSize(size) != nil else { throw ValidationError("--size must look like 80x24") }
         if let c = colors, ColorMode(rawValue: c) == nil { throw ValidationError("--colors must be 256, 8 or mono") }
+        if let p = preset { _ = try Preset.named(p) }
     }
 
     func parseSize(_ s: String) -> (Int, Int)? {
@@ -82,6 +90,15 @@ struct TUICommand: ParsableCommand {
         }
         let name = DatasetLocator.canonicalName(dataset)
         let dir = DatasetLocator.directory(for: dataset, dataDir: dataDir)
+        let interactive = !bench && !snapshot
+        if trainOnly && (bench || snapshot || noTrain) { throw ValidationError("--train-only goes alone (not with --bench, --snapshot or --no-train)") }
+        if interactive && !noTrain && dataDir == nil {
+            // First run: the data comes before anything else (pip's own progress on stderr).
+            do { _ = try FirstRun.fetchIfNeeded(datasetName: name, directory: dir) } catch {
+                FileHandle.standardError.write("userllm-tui: \(error)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+        }
         let ds: Dataset
         do {
             ds = try loadDataset(name: name, directory: dir)
@@ -94,15 +111,37 @@ struct TUICommand: ParsableCommand {
         let loaded = DispatchTime.now().uptimeNanoseconds
         let data = ExplorerData(dataset: ds)
         let indexed = DispatchTime.now().uptimeNanoseconds
-        let (runner, runLabel) = BackendOpener.runner(run: runDir.map { URL(fileURLWithPath: $0) }, datasetName: dataset, data: data)
+        let explicitRun = runDir.map { URL(fileURLWithPath: $0) }
+        // A preset file's runs go by the preset's name.
+        let presetName = try preset.map { try Preset.named($0).name }
+        let runURL = BackendOpener.runURL(explicit: explicitRun, datasetName: dataset, preset: presetName)
 
-        if bench {
+        if trainOnly {
+            try trainHeadless(data: data, runURL: runURL, datasetDir: dir)
+        } else if bench {
+            let (runner, _) = BackendOpener.runner(run: runURL, explicit: explicitRun != nil, data: data)
             runBench(data: data, runner: runner, launched: launched, loaded: loaded, indexed: indexed)
         } else if snapshot {
+            let (runner, runLabel) = BackendOpener.runner(run: runURL, explicit: explicitRun != nil, data: data)
             try renderSnapshot(data: data, runner: runner, runLabel: runLabel)
         } else {
-            try runInteractive(data: data, runner: runner, runLabel: runLabel, launched: launched)
+            try runInteractive(data: data, runURL: runURL, explicitRun: explicitRun != nil, datasetDir: dir, launched: launched)
         }
+    }
+
+    func trainHeadless(data: ExplorerData, runURL: URL, datasetDir: URL) throws {
+        if FirstRun.isComplete(runURL) {
+            FileHandle.standardError.write(Data("userllm-tui: \(runURL.path) is already trained\n".utf8))
+            return
+        }
+        let p = try Preset.named(preset ?? "small")
+        let first = try FirstRun(dataset: data.dataset, datasetName: data.dataset.name, dataDir: datasetDir, preset: p, run: runURL)
+        FileHandle.standardError.write(Data("userllm-tui: training \(runURL.path) (preset \(p.name))\n".utf8))
+        if case .interrupted(let why) = try first.runHeadless() {
+            FileHandle.standardError.write(Data("userllm-tui: \(why)\n".utf8))
+            throw ExitCode(130)
+        }
+        FileHandle.standardError.write(Data("userllm-tui: trained; open it with userllm-tui --run \(runURL.path)\n".utf8))
     }
 
     func loadDataset(name: String, directory: URL) throws -> Dataset {
@@ -143,7 +182,7 @@ struct TUICommand: ParsableCommand {
         print(ansi ? canvas.ansiText() : canvas.plainText(), terminator: "")
     }
 
-    func runInteractive(data: ExplorerData, runner: TaskRunner, runLabel: String, launched: UInt64) throws {
+    func runInteractive(data: ExplorerData, runURL: URL, explicitRun: Bool, datasetDir: URL, launched: UInt64) throws {
         let term: CursesTerminal
         do {
             term = try CursesTerminal.start(colors: colors.flatMap(ColorMode.init), mouse: !noMouse)
@@ -152,6 +191,24 @@ struct TUICommand: ParsableCommand {
             throw ExitCode(2)
         }
         let theme = Theme(mode: term.colorMode, ascii: ascii)
+        if !noTrain && !FirstRun.isComplete(runURL) {
+            let outcome: FirstRun.Outcome
+            do {
+                let p = try Preset.named(preset ?? "small")
+                let first = try FirstRun(dataset: data.dataset, datasetName: data.dataset.name, dataDir: datasetDir, preset: p, run: runURL)
+                outcome = try first.run(on: term, theme: theme)
+            } catch {
+                term.stop()
+                FileHandle.standardError.write("userllm-tui: training failed: \(error)\n".data(using: .utf8)!)
+                throw ExitCode(1)
+            }
+            if case .interrupted(let why) = outcome {
+                term.stop()
+                FileHandle.standardError.write("userllm-tui: \(why)\n".data(using: .utf8)!)
+                throw ExitCode(term.stopSignal != 0 ? 128 + term.stopSignal : 130)
+            }
+        }
+        let (runner, runLabel) = BackendOpener.runner(run: runURL, explicit: explicitRun, data: data)
         let renderer = ExplorerRenderer(data: data, theme: theme, runLabel: runLabel)
         let state: ExplorerState
         do { state = try initialState(data: data, width: term.width, height: term.height) } catch {

@@ -23,7 +23,10 @@ extension Generator {
         var beam = [Hypothesis(row: 0, tokens: [], logProb: 0, score: 0, finished: false, node: AnswerTrie.root)]
         var expanded = false
         let v = model.config.vocabSize
+        var stopped = false
         while true {
+            // Stopped early, the beams sit inside the trie with no complete answer: none is returned.
+            if shouldStop?() == true { stopped = true; break }
             var candidates = beam.filter(\.finished)
             for h in beam where !h.finished {
                 scores.logSoftmax(logits.pointer + h.row * v)
@@ -48,6 +51,7 @@ extension Generator {
         stats.decodeSeconds = clock.lap()
         stats.generatedTokens = beam.first?.tokens.count ?? 0
         finish(&stats)
+        if stopped { return [] }
         return beam.map { h in
             let answers = trie.answers(at: h.node).filter { mask?.allows(answer: $0) ?? true }
             return RankedAnswer(answers: answers, tokens: h.tokens, logProb: h.logProb, score: h.score)

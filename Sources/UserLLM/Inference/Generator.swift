@@ -12,6 +12,9 @@ public final class Generator {
     public let decoder: IncrementalDecoder
     /// Statistics of the last call.
     public private(set) var lastStats = GenerationStats()
+    /// Asked before each decoding step; true stops the search early with what it has (the
+    /// explorer cancels a query whose cut moved on; the caller discards the result).
+    public var shouldStop: (() -> Bool)?
     var scores: TokenScores
 
     public init(model: LanguageModel) {
@@ -38,7 +41,7 @@ public final class Generator {
         var logProb = 0.0
         var finished = false
         let v = model.config.vocabSize
-        while out.count < maxNewTokens {
+        while out.count < maxNewTokens, shouldStop?() != true {
             let token = config.temperature <= 0
                 ? TokenScores.argmax(logits.pointer, v)
                 : scores.sample(logits.pointer, config: config, generator: &rng)
@@ -69,7 +72,7 @@ public final class Generator {
         var beam = [Hypothesis(row: 0, tokens: [], logProb: 0, score: 0, finished: false)]
         var expanded = false
         let v = model.config.vocabSize
-        for step in 0..<maxNewTokens {
+        for step in 0..<maxNewTokens where shouldStop?() != true {
             var candidates = beam.filter(\.finished)
             for h in beam where !h.finished {
                 scores.logSoftmax(logits.pointer + h.row * v)
