@@ -5,4 +5,6 @@
 // Declared here as well because some cblas.h builds omit the OpenBLAS extensions.
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+// The Tensor target's other C need: glibc's allocator tuning (see Storage.heapReuse).
+#include <malloc.h>
 #endif
