@@ -21,9 +21,11 @@ let package = Package(
         .systemLibrary(name: "CNcursesW", path: "Sources/CNcursesW"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
+        // Crash-safe file writes, shared by checkpoints (NN) and vocabularies/tokenizers (Timelines).
+        .target(name: "AtomicIO"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
-        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: kernelSettings),
-        .target(name: "Timelines", dependencies: ["CZlib"], resources: []),
+        .target(name: "NN", dependencies: ["Tensor", "AtomicIO"], swiftSettings: kernelSettings),
+        .target(name: "Timelines", dependencies: ["CZlib", "AtomicIO"], resources: []),
         // UserLLM/Explorer implements the explorer's backend protocol (Explorer never imports UserLLM).
         .target(name: "UserLLM", dependencies: ["Tensor", "NN", "Timelines", "Explorer"], swiftSettings: kernelSettings),
         .target(name: "Explorer", dependencies: ["Timelines"]),

@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 import Tensor
 

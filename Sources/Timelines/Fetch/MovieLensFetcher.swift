@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 
 /// Puts MovieLens-100K (RecBole atomic files) into a folder, from the pinned PyPI wheel

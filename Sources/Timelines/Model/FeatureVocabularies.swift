@@ -46,6 +46,7 @@ public struct FeatureVocabularies: Codable, Sendable, Equatable {
 
     /// Saves to `<directory>/vocab-<feature>.json` (atomically).
     public func save(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for v in all { try v.save(to: directory.appendingPathComponent("vocab-\(v.feature).json")) }
     }
 

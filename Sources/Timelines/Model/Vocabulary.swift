@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 
 /// One feature's token ↔ ID table. IDs 0 and 1 are reserved (PAD pads short windows,

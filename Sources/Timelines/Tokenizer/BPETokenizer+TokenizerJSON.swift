@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 
 /// Reading and writing the Hugging Face `tokenizer.json` format: model `BPE` (vocab +
@@ -168,7 +169,11 @@ extension BPETokenizer {
 
     /// Writes `tokenizer.json` atomically (temporary file, fsync, rename).
     public func save(to url: URL) throws {
-        try AtomicFileWriter.write(Data(tokenizerJSON().utf8), to: url)
+        do {
+            try AtomicFile.write(Data(tokenizerJSON().utf8), to: url)
+        } catch let failure as AtomicFile.Failure {
+            throw TokenizerError(file: url.path, key: "", reason: failure.reason)
+        }
     }
 
     /// The `tokenizer.json` text, laid out as Hugging Face writes it (vocab in id order,

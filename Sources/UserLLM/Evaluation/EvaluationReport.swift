@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 import NN
 import Timelines
@@ -63,5 +64,5 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     }
 
     /// Written atomically (temp file, fsync, rename).
-    public func write(to url: URL) throws { try NN.AtomicFile.write(try json(), to: url) }
+    public func write(to url: URL) throws { try AtomicFile.write(try json(), to: url) }
 }

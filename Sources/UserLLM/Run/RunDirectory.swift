@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 import NN
 import Timelines
@@ -78,6 +79,6 @@ public struct RunDirectory: Sendable {
     private func writeJSON<T: Encodable>(_ value: T, to target: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try NN.AtomicFile.write(try encoder.encode(value), to: target)
+        try AtomicFile.write(try encoder.encode(value), to: target)
     }
 }
