@@ -36,15 +36,15 @@ struct DataBenchCommand: ParsableCommand {
                 let t2 = now(), c2 = cpu()
                 counts = []
                 for task in TaskKind.allCases where builder.supports(task) {
-                    counts.append("\(task.rawValue) \(DataTable.n(builder.examples(task, .train).count))")
+                    counts.append("\(task.rawValue) \(TextTable.n(builder.examples(task, .train).count))")
                 }
                 let t3 = now(), c3 = cpu()
                 eventCount = ds.events.count
                 best = (min(best.load, t1 - t0), min(best.timelines, t2 - t1), min(best.examples, t3 - t2))
                 bestCPU = (min(bestCPU.load, c1 - c0), min(bestCPU.timelines, c2 - c1), min(bestCPU.examples, c3 - c2))
             }
-            rows.append(["ml-latest-small: load", DataTable.n(eventCount), ms(best.load), ms(bestCPU.load), rate(eventCount, bestCPU.load), ""])
-            rows.append(["ml-latest-small: timelines + split", DataTable.n(eventCount), ms(best.timelines), ms(bestCPU.timelines),
+            rows.append(["ml-latest-small: load", TextTable.n(eventCount), ms(best.load), ms(bestCPU.load), rate(eventCount, bestCPU.load), ""])
+            rows.append(["ml-latest-small: timelines + split", TextTable.n(eventCount), ms(best.timelines), ms(bestCPU.timelines),
                          rate(eventCount, bestCPU.timelines), ""])
             rows.append(["ml-latest-small: all training examples", counts.joined(separator: ", "), ms(best.examples), ms(bestCPU.examples), "", vmHWM()])
         } else {
@@ -55,14 +55,14 @@ struct DataBenchCommand: ParsableCommand {
             let t0 = now(), c0 = cpu()
             let ds = try Dataset.load(from: URL(fileURLWithPath: dir))
             let t1 = now(), c1 = cpu()
-            rows.append(["synthetic: load", DataTable.n(ds.events.count), ms(t1 - t0), ms(c1 - c0), rate(ds.events.count, c1 - c0), vmHWM()])
+            rows.append(["synthetic: load", TextTable.n(ds.events.count), ms(t1 - t0), ms(c1 - c0), rate(ds.events.count, c1 - c0), vmHWM()])
             let tl = Timelines(dataset: ds)
             let t2 = now(), c2 = cpu()
-            rows.append(["synthetic: timelines (\(DataTable.n(tl.count)) users)", DataTable.n(ds.events.count), ms(t2 - t1),
+            rows.append(["synthetic: timelines (\(TextTable.n(tl.count)) users)", TextTable.n(ds.events.count), ms(t2 - t1),
                          ms(c2 - c1), rate(ds.events.count, c2 - c1), vmHWM()])
             if ds.report.skipped > 0 { print("synthetic: \(ds.report.skipped) lines skipped, first: \(ds.report.issues.first!)") }
         }
-        print(DataTable.render(["phase", "events / examples", "wall", "CPU", "events/CPU-s", "peak RSS (VmHWM)"], rows))
+        print(TextTable.render(["phase", "events / examples", "wall", "CPU", "events/CPU-s", "peak RSS (VmHWM)"], rows))
     }
 
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

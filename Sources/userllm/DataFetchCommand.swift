@@ -32,7 +32,7 @@ struct DataFetchCommand: ParsableCommand {
             case .alreadyPresent: print("MovieLens-100K is already at \(dest.path); nothing to do.")
             case .fetched:
                 let ds = try Dataset.load(from: dest, strict: true, name: "movielens")
-                print("MovieLens-100K is at \(dest.path): \(DataTable.n(ds.users.count)) users, \(DataTable.n(ds.items.count)) movies, \(DataTable.n(ds.events.count)) ratings.")
+                print("MovieLens-100K is at \(dest.path): \(TextTable.n(ds.users.count)) users, \(TextTable.n(ds.items.count)) movies, \(TextTable.n(ds.events.count)) ratings.")
             }
         } catch let failure as MovieLensFetcher.Failure {
             FileHandle.standardError.write(Data((failure.description + "\n").utf8))

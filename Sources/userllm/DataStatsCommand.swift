@@ -48,33 +48,33 @@ struct DataStatsCommand: ParsableCommand {
     }
 
     static func render(_ st: DatasetStats) -> String {
-        let n = DataTable.n
+        let n = TextTable.n
         var out: [String] = []
         out.append("\(st.name)  (format \(st.format ?? "-"), domain \(st.domain))\n")
-        out.append(DataTable.render(["", "count"], [
+        out.append(TextTable.render(["", "count"], [
             ["users", n(st.users)], ["items", n(st.items)], ["items with events", n(st.itemsWithEvents)],
             ["events", n(st.events)], ["events with review text", n(st.eventsWithText)],
             ["first event", st.firstEvent ?? "-"], ["last event", st.lastEvent ?? "-"],
             ["skipped lines", n(st.skipped)],
         ]))
-        out.append("\nVocabularies (including PAD and UNK)\n" + DataTable.render(["feature", "size"],
+        out.append("\nVocabularies (including PAD and UNK)\n" + TextTable.render(["feature", "size"],
             st.vocabularySizes.sorted { $0.key < $1.key }.map { [$0.key, n($0.value)] }))
         if let d = st.timelineLength {
             out.append("\nTimeline length (events per user): min \(d.min), p10 \(d.p10), median \(d.median), p90 \(d.p90), max \(d.max), mean \(String(format: "%.1f", d.mean))")
             let most = d.buckets.map(\.count).max() ?? 1
-            out.append(DataTable.render(["events", "users", ""], d.buckets.map {
+            out.append(TextTable.render(["events", "users", ""], d.buckets.map {
                 ["\($0.from)-\($0.to)", n($0.count), String(repeating: "#", count: max(1, $0.count * 40 / most))]
             }))
         }
         if !st.ratings.isEmpty {
             let most = st.ratings.map(\.count).max() ?? 1
-            out.append("\nRatings\n" + DataTable.render(["rating", "events", ""], st.ratings.map {
+            out.append("\nRatings\n" + TextTable.render(["rating", "events", ""], st.ratings.map {
                 [$0.value, n($0.count), String(repeating: "#", count: max(1, $0.count * 40 / most))]
             }))
         }
         if !st.categories.isEmpty {
             out.append("\n\(st.domain == "movies" ? "Genres" : "Categories") by events (\(st.distinctCategories) distinct; top \(st.categories.count))\n"
-                + DataTable.render(["value", "events"], st.categories.map { [$0.value, n($0.count)] }))
+                + TextTable.render(["value", "events"], st.categories.map { [$0.value, n($0.count)] }))
         }
         if !st.notes.isEmpty { out.append("\nNotes\n" + st.notes.map { "  " + $0 }.joined(separator: "\n")) }
         if st.skipped > 0 {

@@ -77,7 +77,7 @@ struct EvalCommand: ParsableCommand {
         }
         print("\(report.dataset), preset \(report.preset), test part: \(report.users) users\n")
         let table = report.table()
-        print(DataTable.render(table.header, table.rows))
+        print(TextTable.render(table.header, table.rows))
         print("\nreport: \(target.path)")
     }
 

@@ -104,7 +104,7 @@ struct GenerateCommand: ParsableCommand {
         let rows = p.answers.enumerated().map { i, a in
             [String(i + 1), a.text, String(format: "%.3f", a.logProb), a.text == example.answer ? "◀ target" : ""]
         }
-        print(DataTable.render(["#", kind == .review || sample ? "text" : "answer", "log p", ""], rows))
+        print(TextTable.render(["#", kind == .review || sample ? "text" : "answer", "log p", ""], rows))
         if kind != .review && !sample {
             print("\n" + (p.targetRank.map { "hit at rank \($0 + 1)" } ?? "miss: the target is not in the top \(p.answers.count)"))
         } else if kind == .review, let text = p.answers.first?.text {

@@ -103,6 +103,6 @@ struct TrainCommand: ParsableCommand {
                     ends.map { "\(f($0.first)) → \(f($0.last))" } ?? "-",
                     t.bestValidationLoss.map(f) ?? "-", "\(Int(t.tokensPerSecond))", String(format: "%.1f", s.seconds)]
         }
-        return TrainTable.render(["stage", "steps", "train loss", "best val", "tok/s", "seconds"], rows)
+        return TextTable.render(["stage", "steps", "train loss", "best val", "tok/s", "seconds"], rows)
     }
 }

@@ -1,5 +1,5 @@
-/// Plain-text tables for the data commands: left-aligned text, right-aligned numbers.
-enum DataTable {
+/// Plain-text result tables for the commands: left-aligned text, right-aligned numbers.
+enum TextTable {
     static func render(_ header: [String], _ rows: [[String]]) -> String {
         let all = [header] + rows
         let widths = (0..<header.count).map { c in all.map { $0.count > c ? $0[c].count : 0 }.max() ?? 0 }
