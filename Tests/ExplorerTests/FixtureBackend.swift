@@ -61,8 +61,19 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
             row = row.map { $0 / s }
             w += row
         } } }
+        // Perceiver runs also report what each latent read: (heads 2, latents, events).
+        var resampler: [Float]? = nil
+        if mode.usesPerceiver {
+            let events = q.history.count
+            resampler = (0..<(2 * cols)).flatMap { row -> [Float] in
+                let raw = (0..<events).map { e in Float(1 + (e + row) % 7) }
+                let s = raw.reduce(0, +)
+                return raw.map { $0 / s }
+            }
+        }
         return AttentionCapture(mode: mode.id, rowTokens: rows, answerStart: 4, columns: mode.usesPerceiver ? .latents : .events,
-                                columnCount: cols, layers: 2, heads: 2, weights: w)
+                                columnCount: cols, layers: 2, heads: 2, weights: w,
+                                latentsToEvents: resampler, latentHeads: mode.usesPerceiver ? 2 : 0)
     }
 
     enum FixtureError: Error, CustomStringConvertible {

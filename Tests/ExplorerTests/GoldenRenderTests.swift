@@ -52,6 +52,19 @@ final class GoldenRenderTests: XCTestCase {
         }
     }
 
+    /// `m` switches the attention view to the Perceiver run: text × latents above,
+    /// latents × history events below.
+    func testPerceiverAttentionShowsWhatEachLatentRead() {
+        let keys: [Key] = [.char("a"), .backTab, .char("m")]
+        let roomy = frame(keys, size: (160, 48), backend: true)
+        XCTAssertTrue(roomy.contains("text tokens × Perceiver latents"), roomy)
+        XCTAssertTrue(roomy.contains("Perceiver latents × history events"), roomy)
+        XCTAssertTrue(roomy.contains("latent 4"), roomy)
+        Golden.check(roomy, "fixture-attention-perceiver-160x48.txt")
+        // Too small for both maps: the text × latents map alone.
+        XCTAssertFalse(frame(keys, size: (80, 24), backend: true).contains("Perceiver latents × history events"))
+    }
+
     func testViewsWithAFixtureBackend() {
         for (name, keys) in GoldenRenderTests.views where name != "help" {
             for size in [(80, 24), (160, 48)] {

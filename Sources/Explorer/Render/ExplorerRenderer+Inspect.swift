@@ -67,7 +67,14 @@ extension ExplorerRenderer {
         }
         canvas.put(hover + "   (Tab to this pane, ← → to move)", x: inner.x, y: inner.y + 1, style: theme.style(.normal), maxWidth: inner.width)
         // Keep the answer rows: show the last rows that fit, which end with the answer.
-        let gridRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2)
+        var gridRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2)
+        if let resampler = cap.latentsToEvents, cap.latentHeads > 0, gridRect.height >= 14 {
+            // Perceiver runs: the text reads latents, so below it show what each latent read.
+            let lower = gridRect.height / 2
+            gridRect.height -= lower
+            drawLatentsToEvents(resampler, heads: cap.latentHeads, latents: cap.columnCount, history: q.history.count,
+                                in: Rect(x: inner.x, y: gridRect.y + gridRect.height, width: inner.width, height: lower), on: canvas)
+        }
         let fit = max(1, gridRect.height - 2)
         let first = max(0, cap.rowTokens.count - fit)
         let full = cap.map(layer: layer, head: head)
@@ -77,5 +84,21 @@ extension ExplorerRenderer {
         let hm = Heatmap(values: values, rows: rows, columns: cap.columnCount, rowLabels: labels, highlightedColumn: col)
         guard let p = hm.draw(on: canvas, in: gridRect, theme: theme) else { return nil }
         return (p, (gridRect.y + 1)..<(gridRect.y + 1 + min(rows, gridRect.height - 2)))
+    }
+
+    /// The Perceiver's last layer, latents × history events, averaged over its heads.
+    private func drawLatentsToEvents(_ weights: [Float], heads: Int, latents: Int, history: Int, in r: Rect, on canvas: Canvas) {
+        let events = weights.count / max(1, heads * latents)
+        guard events > 0, r.height >= 4 else { return }
+        var mean = [Float](repeating: 0, count: latents * events)
+        for h in 0..<heads {
+            for i in 0..<(latents * events) { mean[i] += weights[h * latents * events + i] / Float(heads) }
+        }
+        canvas.put("Perceiver latents × history events (last resampler layer, mean of \(heads) heads)",
+                   x: r.x, y: r.y, style: theme.style(.accent), maxWidth: r.width)
+        let shown = min(latents, max(1, r.height - 3))
+        let hm = Heatmap(values: Array(mean[0..<(shown * events)]), rows: shown, columns: events,
+                         rowLabels: (0..<shown).map { "latent \($0 + 1)" }, highlightedColumn: nil)
+        _ = hm.draw(on: canvas, in: Rect(x: r.x, y: r.y + 1, width: r.width, height: r.height - 1), theme: theme)
     }
 }
