@@ -40,6 +40,14 @@ public enum Domain: String, Codable, Sendable, CaseIterable {
     case products    // Amazon: items are products, categories are categories
     case places      // Google Local: items are places, categories are place categories
 
+    /// Its plural, for headings ("genres", "categories").
+    public var categoryFeaturePlural: String {
+        switch self {
+        case .movies: return "genres"
+        case .products, .places: return "categories"
+        }
+    }
+
     /// The name of the multi-valued category feature ("genre" for movies).
     public var categoryFeature: String {
         switch self {

@@ -52,6 +52,10 @@ final class RealDataLoadTests: XCTestCase {
         XCTAssertEqual(ds.events.filter { ($0.text ?? "").isEmpty }.count, 6)
         // Every reviewed asin has a meta record, so every item got a real title.
         XCTAssertFalse(ds.items.contains { $0.name == $0.rawID })
+        // The meta file HTML-escapes titles ("Chili&#39;s Grill &amp; Bar"); names are decoded.
+        let escaped = ["&amp;", "&#39;", "&quot;", "&#x", "&apos;"]
+        XCTAssertFalse(ds.items.contains { item in escaped.contains { item.name.contains($0) } })
+        XCTAssertTrue(ds.items.contains { $0.name.contains("Chili's") })
         XCTAssertEqual(ds.events.filter { $0.rating == 5 }.count, 2752)
         XCTAssertEqual(ds.events.map(\.timestamp).min(), 1327968000)
     }

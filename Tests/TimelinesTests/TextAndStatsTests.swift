@@ -63,4 +63,12 @@ final class TextAndStatsTests: XCTestCase {
         let json = try JSONEncoder().encode(st)
         XCTAssertNoThrow(try JSONDecoder().decode(DatasetStats.self, from: json))
     }
+
+    func testHTMLEntitiesDecodeNamedAndNumeric() {
+        XCTAssertEqual(HTMLEntities.decode("Chili&#39;s Grill &amp; Bar"), "Chili's Grill & Bar")
+        XCTAssertEqual(HTMLEntities.decode("Caf&eacute; &#x2019;n&#8217; &quot;more&quot;"), "Café \u{2019}n\u{2019} \"more\"")
+        // Not entities: kept as written.
+        XCTAssertEqual(HTMLEntities.decode("AT&T & Co; &unknown; &#xZZ;"), "AT&T & Co; &unknown; &#xZZ;")
+        XCTAssertEqual(HTMLEntities.decode("no ampersand"), "no ampersand")
+    }
 }

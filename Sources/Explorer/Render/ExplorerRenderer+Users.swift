@@ -50,7 +50,7 @@ extension ExplorerRenderer {
         var columns = [TableView.Column("#", width: 4, alignRight: true), TableView.Column("date", width: 10),
                        TableView.Column("rating", width: 6), TableView.Column(data.dataset.domain == .movies ? "title" : "item")]
         let showCategories = inner.width >= 64
-        if showCategories { columns.append(TableView.Column(data.dataset.domain.categoryFeature + "s")) }
+        if showCategories { columns.append(TableView.Column(data.dataset.domain.categoryFeaturePlural)) }
         let events = data.dataset.events
         let items = data.dataset.items
         var table = TableView(columns: columns, rowCount: line.count, cursor: state.timelineCursor, offset: state.timelineOffset,

@@ -76,12 +76,12 @@ struct AmazonLoader {
             if idx == nil && catalogueOnly { idx = assembly.addItem(rawID: asin, name: asin, categories: []) }
             guard let item = idx, filled.insert(item).inserted else { return }
             if let title = (obj["title"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), !title.isEmpty {
-                assembly.items[Int(item)].name = title
+                assembly.items[Int(item)].name = HTMLEntities.decode(title)
             }
             assembly.items[Int(item)].categories = Self.categories(obj)
             var attributes: [String: String] = [:]
             for key in ["brand", "main_cat", "price"] {
-                if let v = JSONLine.string(obj[key]), !v.isEmpty { attributes[key] = v }
+                if let v = JSONLine.string(obj[key]), !v.isEmpty { attributes[key] = HTMLEntities.decode(v) }
             }
             assembly.items[Int(item)].attributes = attributes
         }
@@ -97,7 +97,7 @@ struct AmazonLoader {
         }
         var out: [String] = []
         for c in raw {
-            let t = c.trimmingCharacters(in: .whitespacesAndNewlines)
+            let t = HTMLEntities.decode(c).trimmingCharacters(in: .whitespacesAndNewlines)
             if t.isEmpty || t.contains("<") || t.count > 60 || out.contains(t) { continue }
             out.append(t)
         }
