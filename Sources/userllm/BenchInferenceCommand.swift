@@ -25,18 +25,7 @@ struct BenchInferenceCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("run"), help: "A trained run directory (its weights, tokenizer and dataset).")
-    var runDirectory: String?
-    @Option(help: "Preset for untrained weights when no --run is given: tiny, small, base or a JSON file.")
-    var preset = "small"
-    @Option(help: "Dataset (without --run).")
-    var dataset = "movielens-latest-small"
-    @Option(help: "Folder holding the datasets (default: $USERLLM_TEST_DATA, else the usual data folder).")
-    var dataDir: String?
-    @Option(help: "History lengths in events, comma-separated.")
-    var lengths = "50,100,200,500"
-    @Option(help: "Modes, comma-separated: tp, soft, soft+perceiver, xattn, xattn+perceiver.")
-    var modes = "tp,soft,soft+perceiver,xattn,xattn+perceiver"
+    @OptionGroup var cost: BenchCostOptions
     @Option(help: "Timed predictions per user and cell; the median counts.")
     var repeats = 5
     @Option(help: "Users per cell (the same at every length).")
@@ -50,20 +39,16 @@ struct BenchInferenceCommand: ParsableCommand {
 
     func validate() throws {
         guard repeats >= 1, users >= 1, beams >= 1 else { throw ValidationError("--repeats, --users and --beams must be ≥ 1") }
-        _ = try CostVariants.parse(modes)
-        _ = try CostVariants.parseLengths(lengths)
     }
 
     func run() throws {
         var options = InferenceCostBenchmark.Options()
-        options.lengths = try CostVariants.parseLengths(lengths)
-        options.variants = try CostVariants.parse(modes).map(CostVariants.name)
+        (options.lengths, options.variants) = try cost.grid()
         options.repeats = repeats
         options.users = users
         options.beams = beams
         options.memory = !noMemory
-        let workbench = try BenchWorkbench.open(run: runDirectory, preset: preset, dataset: dataset, dataDir: dataDir,
-                                                maxEvents: options.lengths.max()!)
+        let workbench = try cost.workbench(maxEvents: options.lengths.max()!)
         let benchmark = InferenceCostBenchmark(workbench: workbench, options: options)
         let bar = EvalProgressBar()
         benchmark.onProgress = { bar.update($0, $1, $2) }

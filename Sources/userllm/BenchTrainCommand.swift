@@ -18,18 +18,7 @@ struct BenchTrainCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("run"), help: "A trained run directory (its weights, tokenizer and dataset).")
-    var runDirectory: String?
-    @Option(help: "Preset for untrained weights when no --run is given: tiny, small, base or a JSON file.")
-    var preset = "small"
-    @Option(help: "Dataset (without --run).")
-    var dataset = "movielens-latest-small"
-    @Option(help: "Folder holding the datasets (default: $USERLLM_TEST_DATA, else the usual data folder).")
-    var dataDir: String?
-    @Option(help: "History lengths in events, comma-separated.")
-    var lengths = "50,100,200,500"
-    @Option(help: "Modes, comma-separated: tp, soft, soft+perceiver, xattn, xattn+perceiver.")
-    var modes = "tp,soft,soft+perceiver,xattn,xattn+perceiver"
+    @OptionGroup var cost: BenchCostOptions
     @Option(help: "Examples per step.")
     var batch = 4
     @Option(help: "Timed steps per cell (the median counts).")
@@ -45,20 +34,16 @@ struct BenchTrainCommand: ParsableCommand {
         guard batch >= 1, steps >= 1, warmup >= 0, attentionMemory > 0 else {
             throw ValidationError("--batch and --steps must be ≥ 1, --warmup ≥ 0, --attention-memory > 0")
         }
-        _ = try CostVariants.parse(modes)
-        _ = try CostVariants.parseLengths(lengths)
     }
 
     func run() throws {
         var options = TrainingThroughputBenchmark.Options()
-        options.lengths = try CostVariants.parseLengths(lengths)
-        options.variants = try CostVariants.parse(modes).map(CostVariants.name)
+        (options.lengths, options.variants) = try cost.grid()
         options.batch = batch
         options.steps = steps
         options.warmup = warmup
         options.attentionMemoryGiB = attentionMemory
-        let workbench = try BenchWorkbench.open(run: runDirectory, preset: preset, dataset: dataset, dataDir: dataDir,
-                                                maxEvents: options.lengths.max()!)
+        let workbench = try cost.workbench(maxEvents: options.lengths.max()!)
         let benchmark = TrainingThroughputBenchmark(workbench: workbench, options: options)
         let bar = EvalProgressBar()
         benchmark.onProgress = { bar.update($0, $1, $2) }
