@@ -15,23 +15,22 @@ static inline void store(float *c, float v, float alpha, float beta) {
     *c = beta == 0.0f ? alpha * v : alpha * v + beta * *c;
 }
 
-// Runs `tile(a0, a1, b0..b3, k, sums)` over 2 × 4 tiles; edge tiles repeat the last valid
+// Runs `tile(a0, a1, b0..b3, k, sums, next block, ldb)` over 2 × 4 tiles; edge tiles repeat the last valid
 // row so the kernel needs no branches, and only valid sums are stored.
 #define SMALL_ROWS_DRIVER(TILE)                                                         \
     for (int j = n0; j < n1; j += 4) {                                                  \
         int nb = n1 - j < 4 ? n1 - j : 4;                                               \
         const float *bp[4];                                                             \
         for (int q = 0; q < 4; q++) bp[q] = b + (long)(j + (q < nb ? q : nb - 1)) * ldb; \
-        /* The next block's rows, requested now: a weight bigger than L2 otherwise    \
-           stalls on every row (measured 3x slower for the 4 MB output head). */      \
-        for (int q = 4; q < 8 && j + q < n1; q++)                                       \
-            for (int p = 0; p < k; p += 16) __builtin_prefetch(b + (long)(j + q) * ldb + p); \
+        /* The first pair of A rows also requests the next block's rows, a line per     \
+           row per iteration: a weight bigger than L2 otherwise stalls on every row.  */ \
+        const float *next = j + 8 <= n1 ? b + (long)(j + 4) * ldb : 0;                  \
         for (int i = 0; i < m; i += 2) {                                                \
             int mb = m - i < 2 ? m - i : 2;                                             \
             const float *a0 = a + (long)i * lda;                                        \
             const float *a1 = mb == 2 ? a0 + lda : a0;                                  \
             float s[8];                                                                 \
-            TILE(a0, a1, bp[0], bp[1], bp[2], bp[3], k, s);                             \
+            TILE(a0, a1, bp[0], bp[1], bp[2], bp[3], k, s, i == 0 ? next : 0, ldb);     \
             for (int r = 0; r < mb; r++)                                                \
                 for (int q = 0; q < nb; q++)                                            \
                     store(c + (long)(i + r) * ldc + j + q, s[r * 4 + q], alpha, beta);  \
@@ -58,11 +57,17 @@ static inline __m128 hsum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
 
 __attribute__((target("avx512f")))
 static void tile_avx512(const float *a0, const float *a1, const float *b0, const float *b1,
-                        const float *b2, const float *b3, int k, float *s) {
+                        const float *b2, const float *b3, int k, float *s, const float *next, int ldb) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00;
     __m512 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
     int p = 0;
     for (; p + 16 <= k; p += 16) {
+        if (next) {
+            _mm_prefetch((const char *)(next + p), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + ldb + p), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 2L * ldb + p), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 3L * ldb + p), _MM_HINT_T0);
+        }
         __m512 x0 = _mm512_loadu_ps(a0 + p), x1 = _mm512_loadu_ps(a1 + p);
         __m512 w = _mm512_loadu_ps(b0 + p);
         c00 = _mm512_fmadd_ps(x0, w, c00); c10 = _mm512_fmadd_ps(x1, w, c10);
@@ -91,11 +96,17 @@ static void tile_avx512(const float *a0, const float *a1, const float *b0, const
 
 __attribute__((target("avx2,fma")))
 static void tile_avx2(const float *a0, const float *a1, const float *b0, const float *b1,
-                      const float *b2, const float *b3, int k, float *s) {
+                      const float *b2, const float *b3, int k, float *s, const float *next, int ldb) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c03 = c00;
     __m256 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
     int p = 0;
     for (; p + 8 <= k; p += 8) {
+        if (next && (p & 15) == 0) {
+            _mm_prefetch((const char *)(next + p), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + ldb + p), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 2L * ldb + p), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 3L * ldb + p), _MM_HINT_T0);
+        }
         __m256 x0 = _mm256_loadu_ps(a0 + p), x1 = _mm256_loadu_ps(a1 + p);
         __m256 w = _mm256_loadu_ps(b0 + p);
         c00 = _mm256_fmadd_ps(x0, w, c00); c10 = _mm256_fmadd_ps(x1, w, c10);
@@ -115,7 +126,8 @@ static void tile_avx2(const float *a0, const float *a1, const float *b0, const f
 }
 
 static void tile_portable(const float *a0, const float *a1, const float *b0, const float *b1,
-                          const float *b2, const float *b3, int k, float *s) {
+                          const float *b2, const float *b3, int k, float *s, const float *next, int ldb) {
+    (void)next; (void)ldb;
     for (int q = 0; q < 8; q++) s[q] = 0;
     for (int p = 0; p < k; p++) {
         s[0] += a0[p] * b0[p]; s[1] += a0[p] * b1[p]; s[2] += a0[p] * b2[p]; s[3] += a0[p] * b3[p];
