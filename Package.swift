@@ -23,7 +23,9 @@ let package = Package(
 
         // Crash-safe file writes, shared by checkpoints (NN) and vocabularies/tokenizers (Timelines).
         .target(name: "AtomicIO"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
+        // C kernels that need instruction sets chosen at run time (few-row matrix products).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: kernelSettings),
         .target(name: "NN", dependencies: ["Tensor", "AtomicIO"], swiftSettings: kernelSettings),
         .target(name: "Timelines", dependencies: ["CZlib", "AtomicIO"], resources: []),
         // UserLLM/Explorer implements the explorer's backend protocol (Explorer never imports UserLLM).

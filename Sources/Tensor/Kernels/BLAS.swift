@@ -1,7 +1,8 @@
 import COpenBLAS
 
 /// Thin, row-major wrappers over CBLAS. Every matrix product in the engine goes through
-/// `gemm`, so transposes are expressed as flags rather than copies.
+/// `gemm`, so transposes are expressed as flags rather than copies; products of a few rows
+/// with a transposed B (decoding steps against weights) take `SmallRowsGemm` instead.
 public enum BLAS {
     /// C = alpha · op(A) · op(B) + beta · C, row-major; op(A) is (M, K), op(B) is (K, N).
     /// Leading dimensions default to the contiguous row lengths.
@@ -14,6 +15,12 @@ public enum BLAS {
         guard k > 0 else {
             // BLAS would leave C untouched when K = 0; the product is beta·C.
             if beta == 0 { for i in 0..<(m * (ldc ?? n)) { c[i] = 0 } }
+            return
+        }
+        if !transA && transB && m <= SmallRowsGemm.maxRows {
+            // A few rows against a (N, K) weight: no packing (see SmallRowsGemm).
+            SmallRowsGemm.multiply(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda ?? k, b: b, ldb: ldb ?? k,
+                                   beta: beta, c: c, ldc: ldc ?? n)
             return
         }
         cblas_sgemm(CblasRowMajor,

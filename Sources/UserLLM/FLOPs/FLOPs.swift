@@ -18,15 +18,25 @@ public enum FLOPs {
     }
 
     /// softmax(q·kᵀ/√Dh)·v for `batch` × `heads` pairs of (queries, Dh) × (keys, Dh):
-    /// QKᵀ and PV 2·Tq·Tk·Dh each (the scale rides in the sgemm), the softmax approximate.
-    public static func attention(batch: Int, heads: Int, queries: Int, keys: Int, headDim: Int) -> FLOPCount {
+    /// QKᵀ and PV 2·Dh per scored (query, key) each (the scale rides in the sgemm), the
+    /// softmax approximate. `causal`: the queries are the last `queries` of `keys` positions
+    /// and each sees only the keys up to itself, as the kernel computes them.
+    public static func attention(batch: Int, heads: Int, queries: Int, keys: Int, headDim: Int,
+                                 causal: Bool = false) -> FLOPCount {
         let pairs = batch * heads
-        return FLOPCount(attention: pairs * 2 * 2 * queries * keys * headDim,
-                         approximate: pairs * queries * keys * softmaxPerScore)
+        let scores = causal ? visibleCausalScores(queries: queries, keys: keys) : queries * keys
+        return FLOPCount(attention: pairs * 2 * 2 * scores * headDim,
+                         approximate: pairs * scores * softmaxPerScore)
     }
 
-    /// One pre-norm block over `batch` × `newTokens` rows attending to `pastTokens` cached
-    /// keys plus themselves; with cross-attention, to `contextRows` context rows whose keys
+    /// (query, key) pairs a causal mask leaves: query i of Tq (after Tk − Tq earlier
+    /// positions) sees Tk − Tq + i + 1 keys, so Tq·(Tk − Tq) + Tq·(Tq + 1)/2 in all.
+    public static func visibleCausalScores(queries: Int, keys: Int) -> Int {
+        (0..<queries).reduce(0) { $0 + max(0, min(keys, keys - queries + $1 + 1)) }
+    }
+
+    /// One pre-norm block over `batch` × `newTokens` rows attending causally to `pastTokens`
+    /// cached keys plus themselves; with cross-attention, to `contextRows` context rows whose keys
     /// and values are already projected (`crossAttentionContext` counts that, once per user).
     public static func transformerBlock(_ c: TransformerBlockConfig, batch: Int, newTokens: Int, pastTokens: Int = 0,
                                         contextRows: Int = 0) -> FLOPCount {
@@ -36,7 +46,7 @@ public enum FLOPs {
         f += linear(rows: rows, in: d, out: d, bias: c.bias) * 4                          // wq wk wv wo
         if llama { f.approximate += 2 * rows * d * ropePerElement }                       // RoPE on q, k
         f += attention(batch: batch, heads: c.heads, queries: newTokens, keys: pastTokens + newTokens,
-                       headDim: d / c.heads)
+                       headDim: d / c.heads, causal: true)
         f.approximate += rows * d                                                          // residual
         if c.crossAttention {
             f.approximate += rows * d * rmsNormPerElement                                 // xattn.norm

@@ -11,8 +11,8 @@ import Tensor
 ///            at init, tiled to K rows once
 ///   step:    one token per row, all rows in one batched call; logits (K, V) written into a
 ///            buffer allocated once
-///   reorder: rows follow their parent beams; only the filled cache rows move, through a
-///            scratch buffer allocated once
+///   reorder: rows follow their parent beams; only the filled cache rows move, once each
+///            (plus overwritten parents, saved first in a scratch buffer allocated once)
 ///
 /// Caches and scratch are kept between prompts (`start` reuses them while they are big
 /// enough), so an evaluator decoding user after user allocates them once. What still
@@ -135,20 +135,18 @@ public final class IncrementalDecoder {
         if scratch == nil || scratch!.count < rows * h * cap * dh { scratch = Tensor.empty([rows, h, cap, dh]) }
         let tmp = scratch!.pointer
         let slab = h * cap * dh
+        // Only a source that is itself overwritten needs saving first; every other row is
+        // copied once, straight from its source (beams mostly share a few parents).
+        var saved = [Bool](repeating: false, count: rows)
+        for (i, s) in sources.enumerated() where s != i && sources[s] != s { saved[s] = true }
+        func copyRow(_ from: UnsafeMutablePointer<Float>, _ to: UnsafeMutablePointer<Float>) {
+            for hi in 0..<h { (to + hi * cap * dh).update(from: from + hi * cap * dh, count: filled * dh) }
+        }
         for cache in active {
             for buffer in [cache.keys, cache.values] {
-                // Gather every moved row into the scratch first: a source may itself move.
+                for r in 0..<rows where saved[r] { copyRow(buffer.pointer + r * slab, tmp + r * slab) }
                 for (i, s) in sources.enumerated() where s != i {
-                    for hi in 0..<h {
-                        (tmp + i * slab + hi * cap * dh).update(from: buffer.pointer + s * slab + hi * cap * dh,
-                                                               count: filled * dh)
-                    }
-                }
-                for (i, s) in sources.enumerated() where s != i {
-                    for hi in 0..<h {
-                        (buffer.pointer + i * slab + hi * cap * dh).update(from: tmp + i * slab + hi * cap * dh,
-                                                                          count: filled * dh)
-                    }
+                    copyRow(saved[s] ? tmp + s * slab : buffer.pointer + s * slab, buffer.pointer + i * slab)
                 }
             }
         }
