@@ -28,7 +28,7 @@ public final class Trainer {
     /// schedule's rate (nil when there are none or the scale is 1).
     private let gateOptimizer: AdamW?
 
-    /// `isGate`: which parameters (by name) are new at this stage and take
+    /// `isGate`: which parameters (by name) are cross-attention gates and take
     /// `config.gateLearningRateScale`; nil = none.
     public init(name: String, parameters: [(String, Tensor)], config: TrainerConfig, directory: URL?,
                 isGate: ((String) -> Bool)? = nil) {
@@ -40,8 +40,8 @@ public final class Trainer {
         let scaled = (config.gateLearningRateScale ?? 1) != 1 ? isGate : nil
         let adam = AdamWConfig(learningRate: config.learningRate, weightDecay: config.weightDecay)
         optimizer = AdamW(parameters: trainable.filter { !(scaled?($0.0) ?? false) }, config: adam)
-        let fusion = trainable.filter { scaled?($0.0) ?? false }
-        gateOptimizer = fusion.isEmpty ? nil : AdamW(parameters: fusion, config: adam)
+        let gates = trainable.filter { scaled?($0.0) ?? false }
+        gateOptimizer = gates.isEmpty ? nil : AdamW(parameters: gates, config: adam)
     }
 
     public var resultURL: URL? { directory?.appendingPathComponent("\(name).safetensors") }
