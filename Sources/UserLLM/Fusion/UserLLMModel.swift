@@ -90,6 +90,12 @@ public final class UserLLMModel: Module {
         if !strategy.trainsEncoder { encoder?.freeze() }
     }
 
+    /// Whether a `parameters()` name is a cross-attention gate (one scalar per LLM layer,
+    /// initialised to 0; see `TrainerConfig.gateLearningRateScale`).
+    public static func isGateParameter(_ name: String) -> Bool {
+        name.hasSuffix(".xattn.gate")
+    }
+
     public func parameters() -> [(String, Tensor)] {
         var params = languageModel.parameters(prefix: "llm")
         if let encoder { params += encoder.parameters(prefix: "encoder") }

@@ -151,7 +151,8 @@ enum PresetFiles {
       "gradClip": 1.0,
       "evalEvery": 50,
       "evalBatches": 4,
-      "patience": 3
+      "patience": 3,
+      "gateLearningRateScale": 100
     },
     "finetuneTP": {
       "steps": 60,

@@ -69,7 +69,7 @@ extension TrainingPipeline {
             let events = choice.mode.usesEncoder ? EventBatch(examples: examples, builder: builder, features: features) : nil
             return (model.loss(batch, events: events), batch.lengths.reduce(0, +))
         }
-        let t = trainer(choice.name, parameters: model.parameters(), config: cfg)
+        let t = trainer(choice.name, parameters: model.parameters(), config: cfg, isGate: UserLLMModel.isGateParameter)
         let result = try t.train(step: { s in
             model.encoder?.isTraining = true
             model.encoder?.dropoutGenerator = SeededGenerator(seed: seed &+ 0xF1 &+ UInt64(s))

@@ -72,8 +72,9 @@ public final class TrainingPipeline {
     }
 
     /// A Trainer wired to the run's log and the progress callback.
-    func trainer(_ name: String, parameters: [(String, Tensor)], config: TrainerConfig) -> Trainer {
-        let t = Trainer(name: name, parameters: parameters, config: config, directory: run.checkpointsURL)
+    func trainer(_ name: String, parameters: [(String, Tensor)], config: TrainerConfig,
+                 isGate: ((String) -> Bool)? = nil) -> Trainer {
+        let t = Trainer(name: name, parameters: parameters, config: config, directory: run.checkpointsURL, isGate: isGate)
         let r = run
         t.log = { r.appendLog($0) }
         t.progress = onProgress

@@ -24,14 +24,24 @@ public final class Trainer {
     public var log: ((String) -> Void)?
     public var progress: ((TrainerProgress) -> Void)?
     private let optimizer: AdamW
+    /// The parameters `isGate` picks, stepped at `config.gateLearningRateScale` × the
+    /// schedule's rate (nil when there are none or the scale is 1).
+    private let gateOptimizer: AdamW?
 
-    public init(name: String, parameters: [(String, Tensor)], config: TrainerConfig, directory: URL?) {
+    /// `isGate`: which parameters (by name) are cross-attention gates and take
+    /// `config.gateLearningRateScale`; nil = none.
+    public init(name: String, parameters: [(String, Tensor)], config: TrainerConfig, directory: URL?,
+                isGate: ((String) -> Bool)? = nil) {
         self.name = name
         self.parameters = parameters
         self.config = config
         self.directory = directory
-        optimizer = AdamW(parameters: parameters.filter { $0.1.requiresGrad },
-                          config: AdamWConfig(learningRate: config.learningRate, weightDecay: config.weightDecay))
+        let trainable = parameters.filter { $0.1.requiresGrad }
+        let scaled = (config.gateLearningRateScale ?? 1) != 1 ? isGate : nil
+        let adam = AdamWConfig(learningRate: config.learningRate, weightDecay: config.weightDecay)
+        optimizer = AdamW(parameters: trainable.filter { !(scaled?($0.0) ?? false) }, config: adam)
+        let gates = trainable.filter { scaled?($0.0) ?? false }
+        gateOptimizer = gates.isEmpty ? nil : AdamW(parameters: gates, config: adam)
     }
 
     public var resultURL: URL? { directory?.appendingPathComponent("\(name).safetensors") }
@@ -42,7 +52,7 @@ public final class Trainer {
     /// without a tape). Throws `RunError.interrupted` after saving when interrupted.
     public func train(step: (Int) throws -> (loss: Tensor, tokens: Int), validate: () throws -> Float) throws -> TrainerResult {
         var state = try loadResume() ?? ResumeState()
-        let trainable = optimizer.parameters
+        let trainable = optimizer.parameters + (gateOptimizer?.parameters ?? [])
         let schedule = config.schedule
         var result = TrainerResult(stage: name, steps: state.step, trainLosses: [], validationLosses: [],
                                    bestValidationLoss: state.best, stoppedEarly: false, seconds: 0,
@@ -58,7 +68,9 @@ public final class Trainer {
             }
             let lr = schedule.learningRate(at: s)
             optimizer.learningRate = lr
+            gateOptimizer?.learningRate = lr * (config.gateLearningRateScale ?? 1)
             optimizer.zeroGrad()
+            gateOptimizer?.zeroGrad()
             let (loss, n) = try step(s)
             let lossValue = loss.item
             guard lossValue.isFinite else {
@@ -67,6 +79,7 @@ public final class Trainer {
             loss.backward()
             clipGradNorm(trainable, maxNorm: config.gradClip)
             optimizer.step()
+            gateOptimizer?.step()
             s += 1
             state.step = s
             tokens += n
@@ -127,7 +140,8 @@ public final class Trainer {
     private func saveResume(_ state: ResumeState) throws {
         guard let url = resumeURL else { return }
         var tensors = parameters.map { ("param.\($0.0)", $0.1) }
-        tensors += optimizer.state().sorted { $0.key < $1.key }.map { ("adam.\($0.key)", $0.value) }
+        let adam = optimizer.state().merging(gateOptimizer?.state() ?? [:]) { a, _ in a }
+        tensors += adam.sorted { $0.key < $1.key }.map { ("adam.\($0.key)", $0.value) }
         tensors += (state.bestWeights ?? []).map { ("best.\($0.0)", $0.1) }
         var meta = ["stage": name, "step": "\(state.step)", "bad_evaluations": "\(state.badEvaluations)"]
         if let b = state.best { meta["best_validation_loss"] = "\(b)" }
@@ -148,6 +162,7 @@ public final class Trainer {
             if e.name.hasPrefix("best.") { best.append((String(e.name.dropFirst(5)), e.tensor)) }
         }
         try optimizer.loadState(adam)
+        try gateOptimizer?.loadState(adam)
         var state = ResumeState()
         state.step = step
         state.best = file.metadata["best_validation_loss"].flatMap(Float.init)

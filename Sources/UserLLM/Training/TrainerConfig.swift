@@ -20,9 +20,15 @@ public struct TrainerConfig: Codable, Equatable, Sendable {
     /// Stop after this many evaluations without a new best validation loss (0 = never);
     /// the best weights are the stage's result.
     public var patience: Int
+    /// Learning-rate multiplier for the cross-attention gates (nil = 1). They start at 0 and
+    /// AdamW moves a scalar by at most ~lr per step, so at the LLM's rate a 150-step stage
+    /// leaves tanh(gate) < 0.01 and the xattn model never reads the user (small, ml-100k);
+    /// ×100 opens the top layers' gates to ~0.3–0.4 within the stage.
+    public var gateLearningRateScale: Float?
 
     public init(steps: Int, batchSize: Int, learningRate: Float, warmupSteps: Int, weightDecay: Float = 0.1,
-                gradClip: Float = 1.0, evalEvery: Int, evalBatches: Int, patience: Int) {
+                gradClip: Float = 1.0, evalEvery: Int, evalBatches: Int, patience: Int,
+                gateLearningRateScale: Float? = nil) {
         self.steps = steps
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -32,6 +38,7 @@ public struct TrainerConfig: Codable, Equatable, Sendable {
         self.evalEvery = evalEvery
         self.evalBatches = evalBatches
         self.patience = patience
+        self.gateLearningRateScale = gateLearningRateScale
     }
 
     /// Warmup then cosine down to a tenth of the peak.
