@@ -16,8 +16,8 @@ enum FixtureDataset {
             Item(rawID: "8", name: "Fargo (1996)", categories: ["Crime", "Drama", "Thriller"]),
         ]
         let users = [
-            User(rawID: "10", attributes: ["age": "24", "gender": "M", "occupation": "technician", "zip_code": "85711"]),
-            User(rawID: "2", attributes: ["age": "53", "gender": "F", "occupation": "other", "zip_code": "94043"]),
+            User(rawID: "10", attributes: ["age": "31", "gender": "M", "occupation": "technician", "zip_code": "10001"]),
+            User(rawID: "2", attributes: ["age": "44", "gender": "F", "occupation": "other", "zip_code": "10002"]),
             User(rawID: "7", attributes: ["age": "31", "gender": "F", "occupation": "writer", "zip_code": "10001"]),
             User(rawID: "30", attributes: ["age": "40", "gender": "M", "occupation": "librarian", "zip_code": "02139"]),
         ]
