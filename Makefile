@@ -12,7 +12,7 @@ ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
 endif
 
-.PHONY: run test deps test-deps build test-data bench clean
+.PHONY: run test deps test-deps build test-data bench results clean
 
 run: deps build
 	$(BIN)/userllm data fetch movielens
@@ -39,6 +39,10 @@ test-data:
 
 bench: build
 	$(BIN)/userllm bench engine
+
+# The README's results tables: trains and evaluates every model they need (~1 h on 2 cores).
+results: deps build
+	scripts/results.sh
 
 clean:
 	rm -rf .build .testdata

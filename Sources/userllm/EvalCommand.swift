@@ -40,6 +40,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print the JSON report instead of the table.")
     var json = false
 
+    @Flag(help: "Print the table as GitHub markdown (the README's results tables).")
+    var markdown = false
+
     func run() throws {
         let context: RunContext
         do { context = try RunContext.open(URL(fileURLWithPath: runDirectory)) } catch {
@@ -77,7 +80,7 @@ struct EvalCommand: ParsableCommand {
         }
         print("\(report.dataset), preset \(report.preset), test part: \(report.users) users\n")
         let table = report.table()
-        print(TextTable.render(table.header, table.rows))
+        print(markdown ? TextTable.markdown(table.header, table.rows) : TextTable.render(table.header, table.rows))
         print("\nreport: \(target.path)")
     }
 

@@ -15,6 +15,12 @@ enum TextTable {
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// The same table as GitHub markdown (for the README's results).
+    static func markdown(_ header: [String], _ rows: [[String]]) -> String {
+        func line(_ r: [String]) -> String { "| " + r.joined(separator: " | ") + " |" }
+        return ([line(header), line(header.map { _ in "---" })] + rows.map(line)).joined(separator: "\n")
+    }
+
     /// 1234567 -> "1,234,567".
     static func n(_ v: Int) -> String {
         let s = String(abs(v))

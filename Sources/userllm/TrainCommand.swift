@@ -34,6 +34,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training strategy: full, lora, enc or proj (tp: full or lora).")
     var strategy: String = "full"
 
+    @Flag(help: "Ablation: start the encoder from random weights instead of its pretraining (soft / xattn).")
+    var randomEncoder = false
+
+    @Option(help: "History window in events (default: the preset's, 50). TP keeps the most recent events that fit the LLM's context.")
+    var window: Int?
+
     @Option(name: .customLong("run"), help: "Run directory (default $USERLLM_HOME/runs/<dataset>-<preset>).")
     var runDirectory: String?
 
@@ -53,11 +59,18 @@ struct TrainCommand: ParsableCommand {
         for t in taskList where TaskKind(rawValue: t) == nil {
             throw ValidationError("unknown task '\(t)': \(TaskKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let chosen = ModelChoice(mode: fusion, perceiver: perceiver, strategy: strat)
+        if randomEncoder && !fusion.usesEncoder { throw ValidationError("--random-encoder needs an encoder: --mode soft or xattn") }
+        if let window, window < 1 { throw ValidationError("--window must be at least 1") }
+        let chosen = ModelChoice(mode: fusion, perceiver: perceiver, strategy: strat, randomEncoder: randomEncoder)
         let bar = TrainProgressBar()
         do {
-            let presetValue = try Preset.named(preset)
-            let dir = runDirectory.map { URL(fileURLWithPath: $0) } ?? RunDirectory.defaultURL(dataset: dataset, preset: presetValue.name)
+            var presetValue = try Preset.named(preset)
+            var runName = presetValue.name
+            if let window, window != presetValue.windowLength {
+                presetValue.windowLength = window
+                runName += "-w\(window)"
+            }
+            let dir = runDirectory.map { URL(fileURLWithPath: $0) } ?? RunDirectory.defaultURL(dataset: dataset, preset: runName)
             let config = RunConfig(dataset: dataset, dataDir: dataDir, preset: presetValue, tasks: taskList)
             bar.message("loading \(dataset) …")
             let context = try RunContext(run: RunDirectory(dir), config: config)

@@ -36,6 +36,40 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(started, [])
     }
 
+    /// The paper's ablation: the same model with its encoder started from random weights.
+    /// Finetuning moves an encoder a little; the ablation's ends far from the pretrained one.
+    func testRandomEncoderAblationStartsFromScratch() throws {
+        let pipeline = try PipelineFixture.pretrained.get()
+        let pretrained = ModelChoice(mode: .xattn, perceiver: true)
+        let ablation = ModelChoice(mode: .xattn, perceiver: true, randomEncoder: true)
+        XCTAssertEqual(ablation.name, "xattn+perceiver-full-random-encoder")
+        try pipeline.run(models: [pretrained, ablation])
+        let start = try Safetensors.read(pipeline.run.checkpointURL("encoder"))
+        func distance(_ name: String) throws -> Float {
+            let finetuned = try Safetensors.read(pipeline.run.checkpointURL(name))
+            var sum: Float = 0, count = 0
+            for entry in start.entries where entry.name.hasPrefix("encoder.") {
+                guard let other = try? finetuned.tensor(entry.name) else { continue }
+                count += 1
+                for (a, b) in zip(entry.tensor.scalars, other.scalars) { sum += (a - b) * (a - b) }
+            }
+            XCTAssertGreaterThan(count, 0, "\(name) holds no encoder tensor named like the pretrained one")
+            return sum.squareRoot()
+        }
+        XCTAssertGreaterThan(try distance(ablation.name), 3 * (try distance(pretrained.name)))
+        let evaluator = Evaluator(context: pipeline.context)
+        XCTAssertTrue(evaluator.availableModels().contains(ablation))
+    }
+
+    func testModelChoiceNamesAreUniqueAndDecodeWithoutTheAblationKey() throws {
+        let names = ModelChoice.all.map(\.name)
+        XCTAssertEqual(Set(names).count, names.count)
+        XCTAssertTrue(names.contains("tp-full") && names.contains("xattn+perceiver-enc"))
+        XCTAssertFalse(names.contains("tp-enc") || names.contains("tp-full-random-encoder"))
+        let old = #"{"mode":"xattn","perceiver":true,"strategy":"full"}"#
+        XCTAssertEqual(try JSONDecoder().decode(ModelChoice.self, from: Data(old.utf8)), ModelChoice(mode: .xattn, perceiver: true))
+    }
+
     /// Four users share the same question text; only the user embeddings tell them apart.
     func testOverfitsAHandfulOfUsersThenReloadsIdentically() throws {
         let context = try PipelineFixture.context()

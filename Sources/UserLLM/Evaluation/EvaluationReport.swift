@@ -37,6 +37,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         for t in tasks { header += metricNames[t]!.map(\.1) }
         let costTask = tasks.first
         if let costTask { header += ["ms/ex (\(costTask.rawValue))", "prompt", "FLOPs/ex"] }
+        header.append("train s")
         let body = rows.map { row -> [String] in
             var line = [row.name]
             for t in tasks {
@@ -52,6 +53,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
                     line += ["-", "-", "-"]
                 }
             }
+            line.append(row.trainingSeconds.map { String(format: "%.0f", $0) } ?? "-")
             return line
         }
         return (header, body)

@@ -22,16 +22,7 @@ public final class Evaluator {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: context.run.checkpointsURL.path)) ?? []
         let names = Set(files.filter { $0.hasSuffix(".safetensors") && !$0.contains(".resume.") }
             .map { String($0.dropLast(".safetensors".count)) })
-        var out: [ModelChoice] = []
-        for mode in FusionMode.allCases {
-            for perceiver in mode.usesEncoder ? [false, true] : [false] {
-                for strategy in TrainingStrategy.allCases {
-                    let choice = ModelChoice(mode: mode, perceiver: perceiver, strategy: strategy)
-                    if names.contains(choice.name) { out.append(choice) }
-                }
-            }
-        }
-        return out
+        return ModelChoice.all.filter { names.contains($0.name) }
     }
 
     /// The tasks evaluated under `options`.
@@ -61,6 +52,11 @@ public final class Evaluator {
             rows.append(evaluate(Predictor(trained: try context.loadModel(choice)), options: options))
         }
         if baselineExamples > 0 { rows += try baselines(options) }
+        // Training time beside the metrics: what each accuracy cost to reach.
+        let stages = (try? context.run.readMetrics().stages) ?? [:]
+        for i in rows.indices {
+            rows[i].trainingSeconds = stages[rows[i].name]?.seconds
+        }
         let users = options.limit.map { min($0, builder.timelines.count) } ?? builder.timelines.count
         return EvaluationReport(dataset: context.config.dataset, run: context.run.url.path, preset: context.config.preset.name,
                                 users: users, rows: rows)

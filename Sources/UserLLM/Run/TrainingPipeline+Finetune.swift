@@ -50,7 +50,7 @@ extension TrainingPipeline {
         let model = UserLLMModel(config: choice.modelConfig(preset), vocabularies: context.vocabularies, seed: preset.seed)
         // Pretrained weights: the LLM by name (cross-attention layers keep their zero-gate init).
         try Safetensors.read(run.checkpointURL("lm")).load(into: model.languageModel.parameters(), strict: false)
-        if let encoder = model.encoder {
+        if let encoder = model.encoder, !choice.randomEncoder {
             let url = run.checkpointURL("encoder")
             guard FileManager.default.fileExists(atPath: url.path) else { throw RunError.badRun("\(url.path) is missing") }
             try Safetensors.read(url).withPrefix("encoder.").load(into: encoder.parameters(), strict: false)

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The README's results tables (issue 4), from real data, in one command: `make results`.
+# Trains every model a table needs (stages a run already has are skipped, so a second
+# call only evaluates) and writes one markdown table per dataset to $RESULTS_DIR.
+#   movielens-100k          tp, soft, xattn, xattn+perceiver (full), xattn (enc), and the
+#                           random-encoder ablation; next item + favourite genre
+#   movielens-latest-small  tp, xattn, xattn+perceiver at windows of 50 and 200 events
+#   amazon-gift-cards       tp vs xattn on review generation (ROUGE)
+# Usage: scripts/results.sh [movielens-100k|movielens-latest-small|amazon-gift-cards]...
+# Env: USERLLM_TEST_DATA (datasets, default ../shared/data), RUNS (default results/runs),
+#      RESULTS_DIR (default results), PRESET (default small), LIMIT (users; default all).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${USERLLM_TEST_DATA:-../shared/data}
+runs=${RUNS:-results/runs}
+out=${RESULTS_DIR:-results}
+preset=${PRESET:-small}
+bin=.build/release/userllm
+limit=()
+if [[ -n "${LIMIT:-}" ]]; then limit=(--limit "$LIMIT"); fi
+mkdir -p "$runs" "$out"
+
+# train RUN DATASET_DIR [train options...] -- MODEL_FLAGS; MODEL_FLAGS...
+train() {
+    local run=$1 dir=$2; shift 2
+    local common=()
+    while [[ $# -gt 0 && $1 != -- ]]; do common+=("$1"); shift; done
+    shift
+    for model in "$@"; do
+        # shellcheck disable=SC2086  # a model's flags are words
+        "$bin" train --dataset "$(basename "$dir")" --data-dir "$dir" --preset "$preset" --run "$run" "${common[@]}" $model
+    done
+}
+
+# evaluate RUN TITLE FILE [eval options...]
+evaluate() {
+    local run=$1 title=$2 file=$3; shift 3
+    local started=$SECONDS
+    {
+        echo "### $title"
+        echo
+        "$bin" eval --run "$run" --markdown "${limit[@]}" "$@" | sed -n '/^|/p'
+        echo
+        echo "Evaluated in $((SECONDS - started)) s; run: \`$run\`."
+    } > "$out/$file.tmp"
+    mv "$out/$file.tmp" "$out/$file"
+    cat "$out/$file"
+}
+
+datasets=("$@")
+[[ ${#datasets[@]} -gt 0 ]] || datasets=(movielens-100k movielens-latest-small amazon-gift-cards)
+for name in "${datasets[@]}"; do
+    dir="$data/$name"
+    [[ -d $dir ]] || { echo "error: $dir is missing (set USERLLM_TEST_DATA)" >&2; exit 1; }
+    case $name in
+    movielens-100k)
+        run="$runs/ml-100k-$preset"
+        train "$run" "$dir" -- "--mode xattn --perceiver" "--mode tp" "--mode soft" "--mode xattn" \
+            "--mode xattn --strategy enc" "--mode xattn --random-encoder"
+        evaluate "$run" "MovieLens-100K, preset $preset, window 50" movielens-100k.md
+        ;;
+    movielens-latest-small)
+        for window in 50 200; do
+            run="$runs/ml-latest-small-$preset-w$window"
+            train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode xattn" "--mode tp"
+            evaluate "$run" "movielens-latest-small, preset $preset, window $window" "movielens-latest-small-w$window.md"
+        done
+        ;;
+    amazon-gift-cards)
+        run="$runs/gift-cards-$preset"
+        train "$run" "$dir" --tasks review -- "--mode xattn" "--mode tp"
+        evaluate "$run" "Amazon Gift Cards, preset $preset, review generation" amazon-gift-cards.md --no-baselines
+        ;;
+    *) echo "error: no results recipe for '$name'" >&2; exit 1 ;;
+    esac
+done
