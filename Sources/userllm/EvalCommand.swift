@@ -40,6 +40,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print the JSON report instead of the table.")
     var json = false
 
+    @Option(help: "Beam width for next-item ranking (default: the largest cut-off, 10).")
+    var beams: Int?
+
     @Flag(help: "Print the table as GitHub markdown (the README's results tables).")
     var markdown = false
 
@@ -49,7 +52,8 @@ struct EvalCommand: ParsableCommand {
             throw EvalCommand.fail("cannot open run \(runDirectory): \(error)")
         }
         let evaluator = Evaluator(context: context)
-        var options = EvaluationOptions(limit: limit, baselines: !noBaselines)
+        if let beams, beams < 1 { throw ValidationError("--beams must be at least 1") }
+        var options = EvaluationOptions(limit: limit, baselines: !noBaselines, beams: beams)
         if let tasks {
             options.tasks = try tasks.split(separator: ",").map {
                 guard let t = TaskKind(rawValue: String($0).trimmingCharacters(in: .whitespaces)) else {

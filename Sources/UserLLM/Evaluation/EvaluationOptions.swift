@@ -12,10 +12,15 @@ public struct EvaluationOptions: Codable, Equatable, Sendable {
     public var genreCutoffs: [Int] = [1, 3]
     /// Also evaluate most-popular and the encoder alone (next-item).
     public var baselines = true
+    /// Beam width of next-item ranking; nil: the largest cut-off. A wider beam ranks the top
+    /// of the catalogue more exactly: 10 beams spend their slots on prefixes shared by many
+    /// titles ("Star …") and miss titles the model scores higher.
+    public var beams: Int?
 
-    public init(tasks: [TaskKind]? = nil, limit: Int? = nil, baselines: Bool = true) {
+    public init(tasks: [TaskKind]? = nil, limit: Int? = nil, baselines: Bool = true, beams: Int? = nil) {
         self.tasks = tasks
         self.limit = limit
         self.baselines = baselines
+        self.beams = beams
     }
 }

@@ -37,7 +37,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         for t in tasks { header += metricNames[t]!.map(\.1) }
         let costTask = tasks.first
         if let costTask { header += ["ms/ex (\(costTask.rawValue))", "prompt", "FLOPs/ex"] }
-        header.append("train s")
+        header += ["train s", "train examples"]
         let body = rows.map { row -> [String] in
             var line = [row.name]
             for t in tasks {
@@ -54,6 +54,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
                 }
             }
             line.append(row.trainingSeconds.map { String(format: "%.0f", $0) } ?? "-")
+            line.append(row.trainingExamples.map(String.init) ?? "-")
             return line
         }
         return (header, body)

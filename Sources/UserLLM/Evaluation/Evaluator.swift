@@ -56,6 +56,7 @@ public final class Evaluator {
         let stages = (try? context.run.readMetrics().stages) ?? [:]
         for i in rows.indices {
             rows[i].trainingSeconds = stages[rows[i].name]?.seconds
+            rows[i].trainingExamples = stages[rows[i].name]?.notes["examplesSeen"].flatMap { Int($0) }
         }
         let users = options.limit.map { min($0, builder.timelines.count) } ?? builder.timelines.count
         return EvaluationReport(dataset: context.config.dataset, run: context.run.url.path, preset: context.config.preset.name,
@@ -70,6 +71,13 @@ public final class Evaluator {
         onProgress?(done, max(total, done), label)
     }
 
+    /// Next-item searches `options.beams` wide when set (ranking the top of a large catalogue
+    /// well needs more beams than answers); favourite genre ranks a handful of categories.
+    private func beams(_ task: TaskKind, _ cutoffs: [Int], _ options: EvaluationOptions) -> Int {
+        let needed = cutoffs.max() ?? 10
+        return task == .nextItem ? max(options.beams ?? needed, needed) : needed
+    }
+
     /// One model's row.
     public func evaluate(_ predictor: Predictor, options: EvaluationOptions = EvaluationOptions()) -> EvaluationRow {
         let name = predictor.trained.choice.name
@@ -82,7 +90,7 @@ public final class Evaluator {
                 let cutoffs = task == .nextItem ? options.nextItemCutoffs : options.genreCutoffs
                 var metrics = RankingMetrics(cutoffs: cutoffs)
                 for ex in exs {
-                    let p = predictor.predict(ex, options: PredictionOptions(beams: cutoffs.max() ?? 10))
+                    let p = predictor.predict(ex, options: PredictionOptions(beams: beams(task, cutoffs, options)))
                     metrics.add(ranking: p.answers.map(\.text), target: ex.answer)
                     cost.add(p.stats)
                     tick("\(name) \(task.rawValue)")

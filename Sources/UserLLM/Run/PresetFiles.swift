@@ -121,7 +121,7 @@ enum PresetFiles {
   },
   "stages": {
     "lm": {
-      "steps": 120,
+      "steps": 80,
       "batchSize": 16,
       "learningRate": 0.001,
       "warmupSteps": 20,
@@ -143,25 +143,25 @@ enum PresetFiles {
       "patience": 3
     },
     "finetune": {
-      "steps": 150,
-      "batchSize": 16,
+      "steps": 300,
+      "batchSize": 32,
       "learningRate": 0.0005,
       "warmupSteps": 10,
       "weightDecay": 0.1,
       "gradClip": 1.0,
-      "evalEvery": 50,
+      "evalEvery": 100,
       "evalBatches": 4,
       "patience": 3,
       "gateLearningRateScale": 100
     },
     "finetuneTP": {
-      "steps": 60,
+      "steps": 150,
       "batchSize": 4,
       "learningRate": 0.0005,
       "warmupSteps": 5,
       "weightDecay": 0.1,
       "gradClip": 1.0,
-      "evalEvery": 30,
+      "evalEvery": 50,
       "evalBatches": 2,
       "patience": 3
     }

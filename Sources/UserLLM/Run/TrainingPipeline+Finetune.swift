@@ -80,6 +80,7 @@ extension TrainingPipeline {
         })
         return RunMetrics.Stage(seconds: result.seconds, training: result, notes: [
             "tasks": tasks.map(\.rawValue).joined(separator: ","), "trainExamples": "\(train.count)",
+            "examplesSeen": "\(result.steps * cfg.batchSize)",
             "parameters": "\(model.parameterCount)", "trainable": "\(model.trainableParameterCount)",
         ])
     }
