@@ -10,6 +10,8 @@ public struct GenerationStats: Codable, Equatable, Sendable {
     public var rows = 1
     /// Batched decode calls after the prefill.
     public var steps = 0
+    /// Rows computed over all steps: live beams only, so at most `rows × steps`.
+    public var rowSteps = 0
     /// Tokens of the returned answer(s): the best one's length.
     public var generatedTokens = 0
     public var prefillSeconds = 0.0

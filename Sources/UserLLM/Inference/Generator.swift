@@ -4,7 +4,8 @@ import Tensor
 /// Decodes answers from a `LanguageModel` without the autograd tape: greedy, sampling,
 /// beam search, and beam search constrained to an `AnswerTrie` (see
 /// `Generator+Constrained.swift`). Beams of one prompt run as one batch per step; the
-/// user's cross-attention keys and values are projected once per prompt.
+/// user's cross-attention keys and values are projected once per prompt, and only live
+/// beams are decoded (a finished one keeps its slot but needs no forward pass).
 ///
 /// Keeps its decoder's caches between calls, so use one Generator per thread and reuse it.
 public final class Generator {
@@ -16,6 +17,10 @@ public final class Generator {
     /// explorer cancels a query whose cut moved on; the caller discards the result).
     public var shouldStop: (() -> Bool)?
     var scores: TokenScores
+    /// Hypotheses, candidates and token paths, reused by every search.
+    var work = BeamWorkspace()
+    /// One row's best tokens (unconstrained beams), reused.
+    var best: [(token: Int32, logProb: Float)] = []
 
     public init(model: LanguageModel) {
         self.model = model
@@ -38,6 +43,7 @@ public final class Generator {
         stats.prefillSeconds = clock.lap()
         var rng = SeededGenerator(seed: config.seed)
         var out: [Int32] = []
+        out.reserveCapacity(maxNewTokens)
         var logProb = 0.0
         var finished = false
         let v = model.config.vocabSize
@@ -50,8 +56,9 @@ public final class Generator {
             if stopTokens.contains(token) { finished = true; break }
             out.append(token)
             if out.count == maxNewTokens { break }
-            logits = decoder.step([token])
+            logits = withUnsafePointer(to: token) { decoder.step(UnsafeBufferPointer(start: $0, count: 1)) }
             stats.steps += 1
+            stats.rowSteps += 1
         }
         stats.decodeSeconds = clock.lap()
         stats.generatedTokens = out.count
@@ -69,83 +76,56 @@ public final class Generator {
         var clock = Stopwatch()
         var logits = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
         stats.prefillSeconds = clock.lap()
-        var beam = [Hypothesis(row: 0, tokens: [], logProb: 0, score: 0, finished: false)]
-        var expanded = false
+        work.reset(beams: k, maxLength: maxNewTokens)
         let v = model.config.vocabSize
         for step in 0..<maxNewTokens where shouldStop?() != true {
-            var candidates = beam.filter(\.finished)
-            for h in beam where !h.finished {
+            work.carryFinished()
+            for (i, h) in work.beam.enumerated() where !h.finished {
                 scores.logSoftmax(logits.pointer + h.row * v)
-                for (token, lp) in scores.top(k) {
+                scores.top(k, into: &best)
+                for (token, lp) in best {
                     let stop = stopTokens.contains(token)
-                    let tokens = stop ? h.tokens : h.tokens + [token]
                     let logProb = h.logProb + Double(lp)
                     // Out of budget without a stop token: the hypothesis ends as it is.
                     let done = stop || step == maxNewTokens - 1
-                    candidates.append(Hypothesis(row: h.row, tokens: tokens, logProb: logProb,
-                                                 score: config.score(logProb: logProb, length: tokens.count + (stop ? 1 : 0)),
-                                                 finished: done, stopped: stop, parentRow: h.row, token: token))
+                    let length = h.length + 1  // the stop token counts in the score's length
+                    work.candidates.append(.init(parent: i, token: stop ? -1 : token, logProb: logProb,
+                                                 score: config.score(logProb: logProb, length: length),
+                                                 finished: done, stopped: stop, node: 0))
                 }
             }
-            beam = Self.best(candidates, k)
-            if beam.allSatisfy(\.finished) { break }
-            if !expanded { decoder.expand(to: k); expanded = true }
-            logits = advance(&beam, rows: k)
-            stats.steps += 1
+            work.select(k)
+            if work.allFinished { break }
+            logits = advance(&stats)
         }
         stats.decodeSeconds = clock.lap()
-        stats.generatedTokens = beam.first?.tokens.count ?? 0
+        stats.generatedTokens = work.beam.first?.length ?? 0
         finish(&stats)
-        return beam.map { Generation(tokens: $0.tokens, logProb: $0.logProb, score: $0.score, finished: $0.stopped) }
+        return work.beam.map {
+            Generation(tokens: work.tokens(of: $0), logProb: $0.logProb, score: $0.score, finished: $0.stopped)
+        }
     }
 
     // MARK: - Shared by the decoding loops
 
-    struct Hypothesis {
-        /// Decoder row holding this hypothesis' cache (live ones only).
-        var row: Int
-        var tokens: [Int32]
-        var logProb: Double
-        var score: Double
-        var finished: Bool
-        var stopped = false
-        /// Set on a fresh extension: the row it came from and the token it adds.
-        var parentRow = -1
-        var token: Int32 = -1
-        /// Constrained search: the trie node reached.
-        var node = 0
-    }
-
-    /// The best `k`, stable on ties (earlier candidates — finished first — win).
-    static func best(_ candidates: [Hypothesis], _ k: Int) -> [Hypothesis] {
-        let order = candidates.indices.sorted {
-            candidates[$0].score != candidates[$1].score ? candidates[$0].score > candidates[$1].score : $0 < $1
+    /// Runs the live hypotheses' rows through one decoder step: each follows its parent's
+    /// row, and finished ones get none (their slot in the beam needs no forward pass).
+    func advance(_ stats: inout GenerationStats) -> Tensor {
+        let n = work.assignRows()
+        let logits = work.sources.withUnsafeBufferPointer { sources in
+            work.tokens.withUnsafeBufferPointer { tokens in
+                decoder.reorder(UnsafeBufferPointer(rebasing: sources[0..<n]))
+                return decoder.step(UnsafeBufferPointer(rebasing: tokens[0..<n]))
+            }
         }
-        return order.prefix(k).map { candidates[$0] }
-    }
-
-    /// Gives each live hypothesis a decoder row, moves the caches to follow their parents,
-    /// and runs one batched step. Unused rows repeat row 0's work (their output is ignored).
-    func advance(_ beam: inout [Hypothesis], rows: Int) -> Tensor {
-        var sources = [Int](repeating: 0, count: rows)
-        var tokens = [Int32](repeating: 0, count: rows)
-        var next = 0
-        for i in beam.indices where !beam[i].finished {
-            sources[next] = beam[i].parentRow
-            tokens[next] = beam[i].token
-            beam[i].row = next
-            next += 1
-        }
-        for r in next..<rows {
-            sources[r] = sources[0]
-            tokens[r] = tokens[0]
-        }
-        decoder.reorder(sources)
-        return decoder.step(tokens)
+        stats.steps += 1
+        stats.rowSteps += n
+        return logits
     }
 
     func begin(_ prompt: GenerationPrompt, newTokens: Int, rows: Int) -> GenerationStats {
         decoder.start(capacity: prompt.positions + newTokens + 1, user: prompt.user, userLength: prompt.userLength)
+        decoder.reserve(rows: rows)
         var stats = GenerationStats()
         stats.promptTokens = prompt.tokens.count
         stats.prefixRows = prompt.prefix?.shape[1] ?? 0
