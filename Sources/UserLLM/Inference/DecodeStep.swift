@@ -2,26 +2,32 @@ import Foundation
 import NN
 import Tensor
 
-/// One decoding step for the live rows (beams) of one prompt, run on buffers allocated once:
-/// no tape, no Tensor per op, no allocation once the buffers fit. `IncrementalDecoder` owns
+/// A decoding pass for the rows (beams) of one prompt, run on buffers allocated once: no
+/// tape, no Tensor per op, no allocation once the buffers fit. `IncrementalDecoder` owns
 /// one and drives it.
 ///
 /// The prompt's keys and values stay in the batch-1 caches of the prefill, which every row
-/// reads; the keys and values of generated tokens go to a pool with one slot per (step, row),
-/// and each row keeps the list of its slots (`paths`). Following a parent beam therefore
-/// copies a few slot numbers, never cached keys, and a finished beam simply has no row.
+/// reads; the keys and values of generated tokens go to a pool of slots, and each row keeps
+/// the list of its slots (`paths`). Following a parent beam therefore copies a few slot
+/// numbers, never cached keys, and a finished beam simply has no row.
 ///
-/// Per layer, for n rows at position P = prompt + s (the same for every row):
+/// A pass feeds each row one or more tokens (a beam whose next tokens are already known —
+/// a forced path of the answer trie — gets them all at once): every fed token is a
+/// "position" with its own query and its own slot list (the row's slots, then the
+/// positions before it in this pass), so all positions share one pass over the weights.
+///
+/// Per layer, for the N positions of a pass:
 ///
 ///   xn = rms(x);  q, k, v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ     one dispatch; k, v straight into the pool
-///   RoPE(q, k) at P
-///   o = softmax(q·Kᵀ/√Dh)·V over the prompt (one product for all rows per head) and the row's
-///     own generated tokens;  x += o·Woᵀ                   the residual add rides in the product
+///   RoPE(q, k) at each position's index
+///   o = softmax(q·Kᵀ/√Dh)·V over the prompt (one product for all positions per head) and the
+///     position's own slots;  x += o·Woᵀ                  the residual add rides in the product
 ///   cross:  x += tanh(α)·(attn(rms(x)·Wqᵀ, U)·Woᵀ)
 ///   x += (silu(xn·W1ᵀ) ⊙ xn·W3ᵀ)·W2ᵀ, xn = rms(x)        W1, W3 in one dispatch
 ///
-/// then logits = rms(x)·Eᵀ. Each op uses the training path's formulas (the same exp, norm and
-/// RoPE tables), so results agree with it to float rounding (tested to 1e-5).
+/// then logits = rms(x)·Eᵀ for every position. Each op uses the training path's formulas
+/// (the same exp, norm and RoPE tables), so results agree with it to float rounding (tested
+/// to 1e-5); a position's result does not depend on the other positions of its pass.
 final class DecodeStep {
     /// One block's weights, read at `bind` (LoRA adapters merged into their projection).
     struct Block {
@@ -31,31 +37,44 @@ final class DecodeStep {
     }
 
     let config: LanguageModelConfig
-    private let d, heads, headDim, hidden, vocab: Int
+    let d, heads, headDim, hidden, vocab: Int
     private var blocks: [Block] = []
     private var finalNorm: Tensor
     private var embedding: Tensor
     private let inverseFrequencies: [Float]
 
-    /// Rows computed by the next step (live beams).
+    /// Rows of the next pass (live beams).
     private(set) var rows = 1
-    /// Tokens generated so far (steps taken since `reset`).
-    private(set) var generated = 0
-    /// Buffer sizes: rows, generated tokens, keys per row (prompt + generated).
+    /// Tokens each row has been fed (the slots on its path), and the buffer a reorder
+    /// writes into.
+    private var pathLengths: [Int] = [0]
+    private var nextPathLengths: [Int] = [0]
+    /// Slots used since `reset` (a pass takes the next N, in position order).
+    private(set) var slotsUsed = 0
+    /// Buffer sizes: rows; tokens a row may be fed; positions in one pass; keys per position
+    /// (prompt + generated, or the user's rows); prompt length the rotation table is for.
     private(set) var rowCapacity = 0
     private(set) var generatedCapacity = 0
-    private var keyCapacity = 0
+    private(set) var positionCapacity = 0
+    var keyCapacity = 0
+    private var rotationPrompt = -1
 
-    private var x = Tensor.empty([0]), normed = Tensor.empty([0]), queries = Tensor.empty([0])
-    private var attended = Tensor.empty([0]), gateHidden = Tensor.empty([0]), upHidden = Tensor.empty([0])
-    private var scores = Tensor.empty([0]), rope = Tensor.empty([0])
-    /// Per layer, (generatedCapacity · rowCapacity, d): slot s·rowCapacity + r holds the key
-    /// (value) of row r's token of step s.
-    private var poolKeys: [Tensor] = [], poolValues: [Tensor] = []
-    /// (rowCapacity, generatedCapacity) slot numbers of each row's generated tokens, and the
-    /// buffer a reorder writes into before the two swap.
+    var x = Tensor.empty([0]), normed = Tensor.empty([0]), queries = Tensor.empty([0])
+    var attended = Tensor.empty([0]), gateHidden = Tensor.empty([0]), upHidden = Tensor.empty([0])
+    var scores = Tensor.empty([0])
+    /// cos θ then sin θ per generated position (promptLength + i), (generatedCapacity, Dh).
+    var rotation = Tensor.empty([0])
+    /// Per layer, (rowCapacity · generatedCapacity, d): one slot per token fed in a search.
+    var poolKeys: [Tensor] = [], poolValues: [Tensor] = []
+    /// (rowCapacity, generatedCapacity) slot numbers of each row's fed tokens, and the buffer
+    /// a reorder writes into before the two swap.
     private var paths = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private var nextPaths = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    /// (positionCapacity, generatedCapacity): each position's slots, its own last; and their counts.
+    var positionPaths = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    var positionLengths = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    /// The attention call in flight (see `AttentionCall`).
+    var call = AttentionCall()
 
     init(model: LanguageModel) {
         config = model.config
@@ -72,6 +91,8 @@ final class DecodeStep {
     deinit {
         paths.deallocate()
         nextPaths.deallocate()
+        positionPaths.deallocate()
+        positionLengths.deallocate()
     }
 
     /// Reads the model's weights as they are now (training may have moved them since).
@@ -93,18 +114,27 @@ final class DecodeStep {
         }
     }
 
-    /// Forgets the generated tokens: the next step follows the prompt alone, in one row.
+    /// Forgets the generated tokens: the next pass follows the prompt alone, in one row.
     func reset() {
         rows = 1
-        generated = 0
+        for i in pathLengths.indices { pathLengths[i] = 0 }
+        slotsUsed = 0
     }
 
-    /// Makes the buffers hold `rows` rows of `generated` tokens after a prompt of
-    /// `promptLength` positions, cross-attending to `userRows` rows; reallocates only when
-    /// they are too small. Before the first step.
-    func reserve(rows wantedRows: Int, generated wantedGenerated: Int, promptLength: Int, userRows: Int) {
-        precondition(generated == 0, "reserve before the first step")
+    /// Tokens row r has been fed.
+    func pathLength(of r: Int) -> Int { slotsUsed == 0 ? 0 : pathLengths[r] }
+
+    /// The longest path: tokens generated after the prompt.
+    var generated: Int { slotsUsed == 0 ? 0 : pathLengths[0..<rows].max() ?? 0 }
+
+    /// Makes the buffers hold `rows` rows fed at most `generated` tokens each after a prompt
+    /// of `promptLength` positions, passes of up to `positions` tokens, and cross-attention
+    /// to `userRows` rows; reallocates only what is too small. Before the first pass.
+    func reserve(rows wantedRows: Int, generated wantedGenerated: Int, positions wantedPositions: Int,
+                 promptLength: Int, userRows: Int) {
+        precondition(slotsUsed == 0, "reserve before the first pass")
         let r = max(wantedRows, rowCapacity), g = max(wantedGenerated, generatedCapacity)
+        let p = max(wantedPositions, r, positionCapacity)
         let keys = max(promptLength + g, userRows, keyCapacity)
         if r > rowCapacity || g > generatedCapacity {
             (rowCapacity, generatedCapacity) = (r, g)
@@ -114,71 +144,102 @@ final class DecodeStep {
             nextPaths.deallocate()
             paths = .allocate(capacity: r * g)
             nextPaths = .allocate(capacity: r * g)
-            x = Tensor.empty([r, d])
-            normed = Tensor.empty([r, d])
-            queries = Tensor.empty([r, d])
-            attended = Tensor.empty([r, d])
-            gateHidden = Tensor.empty([r, hidden])
-            upHidden = Tensor.empty([r, hidden])
-            rope = Tensor.empty([headDim])
+            rotation = Tensor.empty([g, headDim])
+            rotationPrompt = -1
+            pathLengths = [Int](repeating: 0, count: r)
+            nextPathLengths = pathLengths
         }
-        if r > rowCapacity || keys > keyCapacity || scores.count < heads * r * keys {
+        if p > positionCapacity || g > generatedCapacity || positionCapacity == 0 {
+            positionCapacity = p
+            x = Tensor.empty([p, d])
+            normed = Tensor.empty([p, d])
+            queries = Tensor.empty([p, d])
+            attended = Tensor.empty([p, d])
+            gateHidden = Tensor.empty([p, hidden])
+            upHidden = Tensor.empty([p, hidden])
+            positionPaths.deallocate()
+            positionLengths.deallocate()
+            positionPaths = .allocate(capacity: p * g)
+            positionLengths = .allocate(capacity: p)
+        }
+        if keys > keyCapacity || scores.count < heads * p * keys {
             keyCapacity = keys
-            scores = Tensor.empty([heads, r, keys])
+            scores = Tensor.empty([heads, p, keys])
+        }
+        if rotationPrompt != promptLength {
+            fillRotation(promptLength: promptLength)
+            rotationPrompt = promptLength
         }
     }
 
-    /// Row i of the next step continues old row `sources[i]`; the number of rows may change
+    /// Row i of the next pass continues old row `sources[i]`; the number of rows may change
     /// (finished beams drop out, others branch). Copies slot lists only.
     func reorder(_ sources: UnsafeBufferPointer<Int>) {
         precondition(!sources.isEmpty, "reorder to no rows")
-        precondition(generated == 0 || sources.count <= rowCapacity,
-                     "\(sources.count) rows after the first step; reserve \(rowCapacity) or more before it")
-        if generated > 0 {
+        precondition(slotsUsed == 0 || sources.count <= rowCapacity,
+                     "\(sources.count) rows after the first pass; reserve \(rowCapacity) or more before it")
+        for s in sources { precondition(s >= 0 && s < rows, "source row \(s) of \(rows)") }
+        if slotsUsed > 0 {
             let g = generatedCapacity
             for (i, s) in sources.enumerated() {
-                precondition(s >= 0 && s < rows, "source row \(s) of \(rows)")
-                (nextPaths + i * g).update(from: paths + s * g, count: generated)
+                (nextPaths + i * g).update(from: paths + s * g, count: pathLengths[s])
+                nextPathLengths[i] = pathLengths[s]
             }
             swap(&paths, &nextPaths)
+            swap(&pathLengths, &nextPathLengths)
         } else {
-            for s in sources { precondition(s >= 0 && s < rows, "source row \(s) of \(rows)") }
+            while pathLengths.count < sources.count { pathLengths.append(0) }
         }
         rows = sources.count
     }
 
-    /// Runs one token per row through the model and writes the logits (rows, V) to `logits`.
-    /// `prompt`: the prefill's caches, their first `promptLength` positions filled; `masked`:
-    /// prompt positions no query may see (a soft prompt's padding); `contexts`: the user's
-    /// cross-attention keys and values per layer (batch 1), `userLength` of their rows real.
-    func forward(tokens: UnsafeBufferPointer<Int32>, prompt: [KVCache], promptLength: Int, masked: Range<Int>?,
-                 contexts: [CrossAttentionContext]?, userLength: Int?, logits: UnsafeMutablePointer<Float>) {
-        let n = rows, s = generated
-        precondition(tokens.count == n, "\(tokens.count) tokens for \(n) rows")
-        precondition(n <= rowCapacity && s < generatedCapacity && promptLength + s + 1 <= keyCapacity,
-                     "decoding step beyond the reserved buffers")
-        for (r, token) in tokens.enumerated() {
-            precondition(token >= 0 && Int(token) < vocab, "token \(token) outside the vocabulary of \(vocab)")
-            (x.pointer + r * d).update(from: embedding.pointer + Int(token) * d, count: d)
-            paths[r * generatedCapacity + s] = Int32(s * rowCapacity + r)
+    /// Feeds row r `counts[r]` tokens (`tokens`, row after row) and writes the logits of
+    /// every position, (N = Σ counts, V), to `logits`. `prompt`: the prefill's caches, their
+    /// first `promptLength` positions filled; `masked`: prompt positions no query may see (a
+    /// soft prompt's padding); `contexts`: the user's cross-attention keys and values per
+    /// layer (batch 1), `userLength` of their rows real.
+    func forward(tokens: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Int>, prompt: [KVCache],
+                 promptLength: Int, masked: Range<Int>?, contexts: [CrossAttentionContext]?, userLength: Int?,
+                 logits: UnsafeMutablePointer<Float>) {
+        precondition(counts.count == rows, "\(counts.count) token counts for \(rows) rows")
+        let n = tokens.count, g = generatedCapacity
+        precondition(n == counts.reduce(0, +) && counts.allSatisfy { $0 >= 1 }, "every row is fed at least one token")
+        precondition(rows <= rowCapacity && n <= positionCapacity && slotsUsed + n <= rowCapacity * g,
+                     "decoding pass beyond the reserved buffers")
+        // Each position's slot list: its row's path, the positions before it in this pass, itself.
+        var position = 0
+        for (r, count) in counts.enumerated() {
+            let rowPath = paths + r * g, start = pathLengths[r]
+            precondition(start + count <= g && promptLength + start + count <= keyCapacity,
+                         "row \(r) fed beyond the \(g) tokens reserved")
+            for j in 0..<count {
+                let path = positionPaths + position * g
+                path.update(from: rowPath, count: start)
+                for i in 0..<j { path[start + i] = Int32(slotsUsed + position - j + i) }
+                path[start + j] = Int32(slotsUsed + position)
+                positionLengths[position] = start + j + 1
+                let token = tokens[position]
+                precondition(token >= 0 && Int(token) < vocab, "token \(token) outside the vocabulary of \(vocab)")
+                (x.pointer + position * d).update(from: embedding.pointer + Int(token) * d, count: d)
+                position += 1
+            }
         }
-        fillRotation(position: promptLength + s)
         for (l, block) in blocks.enumerated() {
             rmsNorm(x.pointer, block.attnNorm.pointer, rows: n)
-            let slots = s * rowCapacity * d
-            let newKeys = poolKeys[l].pointer + slots, newValues = poolValues[l].pointer + slots
+            // This pass's slots follow each other in position order: k and v go straight there.
+            let newKeys = poolKeys[l].pointer + slotsUsed * d, newValues = poolValues[l].pointer + slotsUsed * d
             project(rows: n, in: d, normed.pointer, (block.wq, d, queries.pointer), (block.wk, d, newKeys),
                     (block.wv, d, newValues))
             rotate(queries.pointer, rows: n)
             rotate(newKeys, rows: n)
-            selfAttention(layer: l, rows: n, cache: prompt[l], promptLength: promptLength, masked: masked)
+            selfAttention(layer: l, positions: n, cache: prompt[l], promptLength: promptLength, masked: masked)
             BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: attended.pointer, b: block.wo.pointer,
                       beta: 1, c: x.pointer)
             if let crossNorm = block.crossNorm, let crossQ = block.crossQ, let crossO = block.crossO, let contexts {
                 rmsNorm(x.pointer, crossNorm.pointer, rows: n)
                 BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: normed.pointer, b: crossQ.pointer,
                           c: queries.pointer)
-                crossAttention(contexts[l], rows: n, userLength: userLength)
+                crossAttention(contexts[l], positions: n, userLength: userLength)
                 BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: block.gate, a: attended.pointer,
                           b: crossO.pointer, beta: 1, c: x.pointer)
             }
@@ -190,151 +251,27 @@ final class DecodeStep {
         }
         rmsNorm(x.pointer, finalNorm.pointer, rows: n)
         BLAS.gemm(transA: false, transB: true, m: n, n: vocab, k: d, a: normed.pointer, b: embedding.pointer, c: logits)
-        generated += 1
+        // Each row's path is now its last position's.
+        position = 0
+        for (r, count) in counts.enumerated() {
+            position += count
+            pathLengths[r] = positionLengths[position - 1]
+            (paths + r * g).update(from: positionPaths + (position - 1) * g, count: pathLengths[r])
+        }
+        slotsUsed += n
     }
 
-    // MARK: - The step's ops
-
-    /// normed = x · rsqrt(mean(x²) + eps) · w, as `Tensor.rmsNorm`.
-    private func rmsNorm(_ src: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, rows n: Int) {
-        let eps = config.normEps, dst = normed.pointer
-        for r in 0..<n {
-            let xr = src + r * d, yr = dst + r * d
-            let rinv = 1 / (VectorMath.dot(xr, xr, d) / Float(d) + eps).squareRoot()
-            for j in 0..<d { yr[j] = xr[j] * rinv * weight[j] }
-        }
-    }
-
-    /// `input` (n, k) times two or three (out, k) weights, each into its output (n, out).
-    private func project(rows n: Int, in k: Int, _ input: UnsafePointer<Float>,
-                         _ a: (Tensor, Int, UnsafeMutablePointer<Float>), _ b: (Tensor, Int, UnsafeMutablePointer<Float>),
-                         _ c: (Tensor, Int, UnsafeMutablePointer<Float>)? = nil) {
-        guard n <= SmallRowsGemm.maxRows else {
-            for (w, out, dst) in [a, b] + (c.map { [$0] } ?? []) {
-                BLAS.gemm(transA: false, transB: true, m: n, n: out, k: k, a: input, b: w.pointer, c: dst)
-            }
-            return
-        }
-        func product(_ p: (Tensor, Int, UnsafeMutablePointer<Float>)) -> SmallRowsGemm.Product {
-            SmallRowsGemm.Product(b: p.0.pointer, n: p.1, c: p.2, ldc: p.1)
-        }
-        SmallRowsGemm.multiply(m: n, k: k, a: input, lda: k, product(a), product(b), c.map(product))
-    }
-
-    /// cos θ then sin θ for each frequency at `position`, as `Tensor.rotaryTables`.
-    private func fillRotation(position: Int) {
-        let half = headDim / 2, table = rope.pointer
-        for i in 0..<half {
-            let angle = Double(Float(position) * inverseFrequencies[i])
-            table[i] = Float(Foundation.cos(angle))
-            table[half + i] = Float(Foundation.sin(angle))
-        }
-    }
-
-    /// RoPE (rotate-half) in place on every head of `rows` rows of width d.
-    private func rotate(_ p: UnsafeMutablePointer<Float>, rows n: Int) {
-        let half = headDim / 2, cosines = rope.pointer, sines = rope.pointer + half
-        for pair in 0..<(n * heads) {
-            let x1 = p + pair * headDim, x2 = x1 + half
-            for i in 0..<half {
-                let (a, b) = (x1[i], x2[i])
-                x1[i] = a * cosines[i] - b * sines[i]
-                x2[i] = b * cosines[i] + a * sines[i]
+    /// cos θ then sin θ of every generated position's angles, as `Tensor.rotaryTables`
+    /// computes them (float angle, then cos and sin in double).
+    private func fillRotation(promptLength: Int) {
+        let half = headDim / 2
+        for i in 0..<generatedCapacity {
+            let table = rotation.pointer + i * headDim
+            for f in 0..<half {
+                let angle = Double(Float(promptLength + i) * inverseFrequencies[f])
+                table[f] = Float(Foundation.cos(angle))
+                table[half + f] = Float(Foundation.sin(angle))
             }
         }
-    }
-
-    /// gateHidden = silu(gateHidden) ⊙ upHidden over n rows, the training path's exp.
-    private func swiGLU(rows n: Int) {
-        let g = gateHidden.pointer, u = upHidden.pointer, count = n * hidden
-        var i = 0
-        while i + 8 <= count {
-            let v = UnsafeRawPointer(g + i).loadUnaligned(as: VectorMath.Vec.self)
-            let up = UnsafeRawPointer(u + i).loadUnaligned(as: VectorMath.Vec.self)
-            let silu = v / (1 + VectorMath.exp(-v))
-            UnsafeMutableRawPointer(g + i).storeBytes(of: silu * up, as: VectorMath.Vec.self)
-            i += 8
-        }
-        while i < count {
-            let silu = g[i] / (1 + VectorMath.exp(-g[i]))
-            g[i] = silu * u[i]
-            i += 1
-        }
-    }
-
-    /// attended = each row's causal self-attention: the prompt's keys (shared by every row)
-    /// and the row's own generated ones, the current token's included. Heads run in parallel.
-    private func selfAttention(layer l: Int, rows n: Int, cache: KVCache, promptLength: Int, masked: Range<Int>?) {
-        let s = generated, keys = promptLength + s + 1, g = generatedCapacity
-        let scale = 1 / Float(headDim).squareRoot()
-        let poolK = poolKeys[l].pointer, poolV = poolValues[l].pointer
-        let q = queries.pointer, out = attended.pointer, paths = self.paths
-        Parallel.forEach(heads, workPerItem: 4 * n * keys * headDim) { range in
-            for h in range {
-                let sc = scores.pointer + h * rowCapacity * keyCapacity
-                let promptKeys = cache.keys.pointer + h * cache.capacity * headDim
-                let promptValues = cache.values.pointer + h * cache.capacity * headDim
-                let qh = q + h * headDim, oh = out + h * headDim
-                // S[:, :prompt] = scale · Q Kᵀ for every row at once  (n, prompt), ld keyCapacity
-                BLAS.gemm(transA: false, transB: true, m: n, n: promptLength, k: headDim, alpha: scale, a: qh, lda: d,
-                          b: promptKeys, ldb: headDim, c: sc, ldc: keyCapacity)
-                for r in 0..<n {
-                    let row = sc + r * keyCapacity, qr = qh + r * d, path = paths + r * g
-                    for j in 0...s {
-                        row[promptLength + j] = scale * VectorMath.dot(qr, poolK + Int(path[j]) * d + h * headDim, headDim)
-                    }
-                    if let masked { for j in masked { row[j] = -.infinity } }
-                    Self.softmax(row, keys)
-                }
-                // O = P[:, :prompt] · V  (n, Dh), ld d; then each row's own tokens.
-                if promptLength == 0 {
-                    // (BLAS would clear whole rows of ldc, other heads' columns included.)
-                    for r in 0..<n { (oh + r * d).update(repeating: 0, count: headDim) }
-                } else {
-                    BLAS.gemm(transA: false, transB: false, m: n, n: headDim, k: promptLength, a: sc, lda: keyCapacity,
-                              b: promptValues, ldb: headDim, c: oh, ldc: d)
-                }
-                for r in 0..<n {
-                    let row = sc + r * keyCapacity + promptLength, o = oh + r * d, path = paths + r * g
-                    for j in 0...s {
-                        let v = poolV + Int(path[j]) * d + h * headDim, p = row[j]
-                        for i in 0..<headDim { o[i] += p * v[i] }
-                    }
-                }
-            }
-        }
-    }
-
-    /// attended = each row's attention to the user's `userLength` real context rows.
-    private func crossAttention(_ context: CrossAttentionContext, rows n: Int, userLength: Int?) {
-        let m = context.keys.shape[2], visible = min(m, userLength ?? m)
-        let scale = 1 / Float(headDim).squareRoot()
-        let q = queries.pointer, out = attended.pointer
-        Parallel.forEach(heads, workPerItem: 4 * n * visible * headDim) { range in
-            for h in range {
-                let sc = scores.pointer + h * rowCapacity * keyCapacity
-                let keys = context.keys.pointer + h * m * headDim, values = context.values.pointer + h * m * headDim
-                BLAS.gemm(transA: false, transB: true, m: n, n: visible, k: headDim, alpha: scale, a: q + h * headDim,
-                          lda: d, b: keys, ldb: headDim, c: sc, ldc: keyCapacity)
-                for r in 0..<n { Self.softmax(sc + r * keyCapacity, visible) }
-                if visible == 0 {
-                    for r in 0..<n { (out + h * headDim + r * d).update(repeating: 0, count: headDim) }
-                    continue
-                }
-                BLAS.gemm(transA: false, transB: false, m: n, n: headDim, k: visible, a: sc, lda: keyCapacity,
-                          b: values, ldb: headDim, c: out + h * headDim, ldc: d)
-            }
-        }
-    }
-
-    /// Scores to probabilities in place, as the attention kernel's rows (nothing visible: 0).
-    private static func softmax(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
-        let maxScore = VectorMath.max(row, n)
-        if maxScore == -.infinity {
-            for j in 0..<n { row[j] = 0 }
-            return
-        }
-        let inv = 1 / VectorMath.expShifted(row, row, n, shift: maxScore)
-        for j in 0..<n { row[j] *= inv }
     }
 }

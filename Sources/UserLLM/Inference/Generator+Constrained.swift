@@ -11,7 +11,9 @@ extension Generator {
     /// leaves nothing.
     ///
     /// Only live beams are decoded, and a beam's log-probabilities are formed only for its
-    /// trie edges (one log-sum-exp over the vocabulary per live beam).
+    /// trie edges (one log-sum-exp over the vocabulary per live beam). Where every live beam
+    /// has a single way on (a title's rest once its start is unique), one pass feeds them
+    /// the whole stretch: the same positions, fewer passes over the weights.
     public func constrainedBeamSearch(_ prompt: GenerationPrompt, trie: AnswerTrie, mask: AnswerTrie.AnswerMask? = nil,
                                       config: BeamSearchConfig) -> [RankedAnswer] {
         let k = config.beams
@@ -22,17 +24,28 @@ extension Generator {
             return []
         }
         var clock = Stopwatch()
-        var logits = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+        var logits = UnsafePointer(decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix,
+                                                   prefixLength: prompt.prefixLength).pointer)
         stats.prefillSeconds = clock.lap()
-        work.reset(beams: k, maxLength: depth, node: AnswerTrie.root)
+        work.reset(beams: k, maxLength: depth, maxPositions: decoder.maxPassPositions, node: AnswerTrie.root)
         let v = model.config.vocabSize
         var stopped = false
+        // The one allowed continuation of a node, if it has exactly one.
+        func forced(_ node: Int) -> (token: Int32, node: Int)? {
+            let (tokens, children) = trie.edges(from: node)
+            var only: (token: Int32, node: Int)?
+            for (token, child) in zip(tokens, children) where mask?.allows(node: Int(child)) ?? true {
+                if only != nil { return nil }
+                only = (token, Int(child))
+            }
+            return only
+        }
         while true {
             // Stopped early, the beams sit inside the trie with no complete answer: none is returned.
             if shouldStop?() == true { stopped = true; break }
             work.carryFinished()
             for (i, h) in work.beam.enumerated() where !h.finished {
-                let row = logits.pointer + h.row * v
+                let row = logits + h.logitsRow * v
                 // log p = (logit − max) − log Σ exp(logit − max), as TokenScores.logSoftmax forms it.
                 let (m, logSum) = VectorMath.logSumExp(row, v)
                 let (tokens, children) = trie.edges(from: h.node)
@@ -47,7 +60,7 @@ extension Generator {
             }
             work.select(k)
             if work.allFinished { break }
-            logits = advance(&stats)
+            logits = advance(&stats, current: logits, forced: forced, completes: { !trie.answers(at: $0).isEmpty })
         }
         stats.decodeSeconds = clock.lap()
         stats.generatedTokens = work.beam.first?.length ?? 0

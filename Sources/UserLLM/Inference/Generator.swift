@@ -39,7 +39,8 @@ public final class Generator {
                        config: SamplingConfig) -> Generation {
         var stats = begin(prompt, newTokens: maxNewTokens, rows: 1)
         var clock = Stopwatch()
-        var logits = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+        var logits = UnsafePointer(decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix,
+                                                   prefixLength: prompt.prefixLength).pointer)
         stats.prefillSeconds = clock.lap()
         var rng = SeededGenerator(seed: config.seed)
         var out: [Int32] = []
@@ -49,15 +50,20 @@ public final class Generator {
         let v = model.config.vocabSize
         while out.count < maxNewTokens, shouldStop?() != true {
             let token = config.temperature <= 0
-                ? TokenScores.argmax(logits.pointer, v)
-                : scores.sample(logits.pointer, config: config, generator: &rng)
-            scores.logSoftmax(logits.pointer)
+                ? TokenScores.argmax(logits, v)
+                : scores.sample(logits, config: config, generator: &rng)
+            scores.logSoftmax(logits)
             logProb += Double(scores.logProbs[Int(token)])
             if stopTokens.contains(token) { finished = true; break }
             out.append(token)
             if out.count == maxNewTokens { break }
-            logits = withUnsafePointer(to: token) { decoder.step(UnsafeBufferPointer(start: $0, count: 1)) }
+            logits = withUnsafePointer(to: token) { t in
+                withUnsafePointer(to: 1) { one in
+                    decoder.pass(UnsafeBufferPointer(start: t, count: 1), counts: UnsafeBufferPointer(start: one, count: 1))
+                }
+            }
             stats.steps += 1
+            stats.passes += 1
             stats.rowSteps += 1
         }
         stats.decodeSeconds = clock.lap()
@@ -74,14 +80,15 @@ public final class Generator {
         let k = config.beams
         var stats = begin(prompt, newTokens: maxNewTokens, rows: k)
         var clock = Stopwatch()
-        var logits = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+        var logits = UnsafePointer(decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix,
+                                                   prefixLength: prompt.prefixLength).pointer)
         stats.prefillSeconds = clock.lap()
-        work.reset(beams: k, maxLength: maxNewTokens)
+        work.reset(beams: k, maxLength: maxNewTokens, maxPositions: decoder.maxPassPositions)
         let v = model.config.vocabSize
         for step in 0..<maxNewTokens where shouldStop?() != true {
             work.carryFinished()
             for (i, h) in work.beam.enumerated() where !h.finished {
-                scores.logSoftmax(logits.pointer + h.row * v)
+                scores.logSoftmax(logits + h.logitsRow * v)
                 scores.top(k, into: &best)
                 for (token, lp) in best {
                     let stop = stopTokens.contains(token)
@@ -96,7 +103,8 @@ public final class Generator {
             }
             work.select(k)
             if work.allFinished { break }
-            logits = advance(&stats)
+            // Any token may follow: nothing is known ahead, one token per live beam.
+            logits = advance(&stats, forced: { _ in nil }, completes: { _ in false })
         }
         stats.decodeSeconds = clock.lap()
         stats.generatedTokens = work.beam.first?.length ?? 0
@@ -108,18 +116,27 @@ public final class Generator {
 
     // MARK: - Shared by the decoding loops
 
-    /// Runs the live hypotheses' rows through one decoder step: each follows its parent's
-    /// row, and finished ones get none (their slot in the beam needs no forward pass).
-    func advance(_ stats: inout GenerationStats) -> Tensor {
-        let n = work.assignRows()
+    /// One search step for the decoder: when the live hypotheses' logits are not computed
+    /// yet, a pass runs them — each on its parent's row, a finished one on none — fed their
+    /// token and the stretch after it that is already decided (`BeamWorkspace.planPass`).
+    /// Returns the logits the beam's `logitsRow`s point into.
+    func advance(_ stats: inout GenerationStats, current: UnsafePointer<Float>? = nil,
+                 forced: (Int) -> (token: Int32, node: Int)?, completes: (Int) -> Bool) -> UnsafePointer<Float> {
+        stats.steps += 1
+        if let current, !work.needsPass { return current }
+        let n = work.planPass(maxPositions: decoder.maxPassPositions, forced: forced, completes: completes)
+        let positions = work.counts[0..<n].reduce(0, +)
         let logits = work.sources.withUnsafeBufferPointer { sources in
-            work.tokens.withUnsafeBufferPointer { tokens in
-                decoder.reorder(UnsafeBufferPointer(rebasing: sources[0..<n]))
-                return decoder.step(UnsafeBufferPointer(rebasing: tokens[0..<n]))
+            work.counts.withUnsafeBufferPointer { counts in
+                work.feed.withUnsafeBufferPointer { feed in
+                    decoder.reorder(UnsafeBufferPointer(rebasing: sources[0..<n]))
+                    return decoder.pass(UnsafeBufferPointer(rebasing: feed[0..<positions]),
+                                        counts: UnsafeBufferPointer(rebasing: counts[0..<n]))
+                }
             }
         }
-        stats.steps += 1
-        stats.rowSteps += n
+        stats.passes += 1
+        stats.rowSteps += positions
         return logits
     }
 

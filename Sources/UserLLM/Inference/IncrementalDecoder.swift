@@ -20,7 +20,7 @@ import Tensor
 /// Equals `LanguageModel`'s forward on the same positions (tested to 1e-5).
 public final class IncrementalDecoder {
     public let model: LanguageModel
-    /// Positions filled so far (prefix included): the prompt, then one per step.
+    /// Positions filled so far (prefix included): the prompt, then the longest row's tokens.
     public var length: Int { promptLength + stepper.generated }
     /// Rows of the next step: 1 after `start`/`prefill`, then as `reorder` sets them.
     public var rows: Int { stepper.rows }
@@ -35,8 +35,11 @@ public final class IncrementalDecoder {
     private let stepper: DecodeStep
     private var reservedRows = 1
     private var prefillLogits: Tensor?
-    /// Step logits by row count (index rows − 1), each allocated once.
+    /// `step`'s logits by position count (index count − 1), each allocated once, and the
+    /// single buffer every pass writes.
     private var stepLogits: [Tensor?] = []
+    private var passLogits: Tensor?
+    private var ones: [Int] = []
     private var userContext: [CrossAttentionContext]?
     private var userRows = 0
     private var userLength: Int?
@@ -87,7 +90,7 @@ public final class IncrementalDecoder {
 
     /// The most rows any step of this prompt will have (the beam width); before the first step.
     public func reserve(rows: Int) {
-        precondition(stepper.generated == 0, "reserve rows before the first step")
+        precondition(stepper.slotsUsed == 0, "reserve rows before the first step")
         reservedRows = max(reservedRows, rows)
     }
 
@@ -130,7 +133,7 @@ public final class IncrementalDecoder {
     /// Gives the prompt `rows` rows (beams), before the first step; the same as
     /// `reorder` with every source 0.
     public func expand(to newRows: Int) {
-        precondition(stepper.generated == 0, "expand once, after prefill")
+        precondition(stepper.slotsUsed == 0, "expand once, after prefill")
         reorder([Int](repeating: 0, count: newRows))
     }
 
@@ -142,32 +145,63 @@ public final class IncrementalDecoder {
 
     func reorder(_ sources: UnsafeBufferPointer<Int>) {
         precondition(promptLength > 0, "reorder after prefill")
-        if stepper.generated == 0 { reservedRows = max(reservedRows, sources.count) }
+        if stepper.slotsUsed == 0 { reservedRows = max(reservedRows, sources.count) }
         stepper.reorder(sources)
     }
 
     /// One new token per row; returns logits (rows, V) — a reused buffer, valid until the
     /// next call.
     public func step(_ tokens: [Int32]) -> Tensor {
-        tokens.withUnsafeBufferPointer { step($0) }
+        while ones.count < tokens.count { ones.append(1) }
+        return tokens.withUnsafeBufferPointer { t in
+            ones.withUnsafeBufferPointer { step(t, counts: UnsafeBufferPointer(rebasing: $0[0..<tokens.count])) }
+        }
     }
 
-    func step(_ tokens: UnsafeBufferPointer<Int32>) -> Tensor {
-        precondition(promptLength > 0, "step after prefill")
-        let n = rows, past = length
-        precondition(past + 1 <= capacity, "decoder capacity \(capacity) exceeded at \(past + 1)")
-        if stepper.generated == 0 {
-            stepper.reserve(rows: max(reservedRows, n), generated: capacity - promptLength, promptLength: promptLength,
-                            userRows: userRows)
-        }
+    /// Feeds row r `counts[r]` tokens (`tokens` row after row: a beam's next tokens when they
+    /// are already known) in one pass; returns the logits of every fed position, (Σ counts, V)
+    /// — a reused buffer, valid until the next call. Equals that many single steps.
+    public func step(_ tokens: [Int32], counts: [Int]) -> Tensor {
+        tokens.withUnsafeBufferPointer { t in counts.withUnsafeBufferPointer { step(t, counts: $0) } }
+    }
+
+    func step(_ tokens: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Int>) -> Tensor {
+        let n = tokens.count
+        let logits = pass(tokens, counts: counts)
         if stepLogits.count < n { stepLogits += [Tensor?](repeating: nil, count: n - stepLogits.count) }
-        let logits = stepLogits[n - 1] ?? Tensor.empty([n, model.config.vocabSize])
-        stepLogits[n - 1] = logits
+        let out = stepLogits[n - 1] ?? Tensor.empty([n, model.config.vocabSize])
+        stepLogits[n - 1] = out
+        out.pointer.update(from: logits, count: out.count)
+        return out
+    }
+
+    /// Positions one pass may feed (`step(_:counts:)`), set by the reserved rows.
+    public var maxPassPositions: Int { max(reservedRows, rows, SmallRowsGemm.maxRows) }
+
+    /// The pass behind `step`, its logits (Σ counts, V) in one buffer kept for every pass.
+    func pass(_ tokens: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Int>) -> UnsafePointer<Float> {
+        precondition(promptLength > 0, "step after prefill")
+        precondition(counts.count == rows, "\(counts.count) token counts for \(rows) rows")
+        let config = model.config
+        if stepper.slotsUsed == 0 {
+            stepper.reserve(rows: max(reservedRows, rows), generated: capacity - promptLength, positions: maxPassPositions,
+                            promptLength: promptLength, userRows: userRows)
+        }
+        let positions = stepper.positionCapacity
+        if passLogits == nil || passLogits!.count < positions * config.vocabSize {
+            passLogits = Tensor.empty([positions, config.vocabSize])
+        }
+        // FLOPs of exactly the positions fed: each attends to the prompt and its row's tokens.
+        for (r, count) in counts.enumerated() {
+            let start = promptLength + stepper.pathLength(of: r)
+            for j in 0..<count {
+                flops += FLOPs.languageModel(config, batch: 1, newTokens: 1, pastTokens: start + j, userRows: userRows,
+                                             logitsRows: 1)
+            }
+        }
         let masked = prefixLength.map { $0..<prefixSize }
-        stepper.forward(tokens: tokens, prompt: caches, promptLength: promptLength, masked: masked,
-                        contexts: userContext, userLength: userLength, logits: logits.pointer)
-        flops += FLOPs.languageModel(model.config, batch: n, newTokens: 1, pastTokens: past, userRows: userRows,
-                                     logitsRows: n)
-        return logits
+        stepper.forward(tokens: tokens, counts: counts, prompt: caches, promptLength: promptLength, masked: masked,
+                        contexts: userContext, userLength: userLength, logits: passLogits!.pointer)
+        return UnsafePointer(passLogits!.pointer)
     }
 }

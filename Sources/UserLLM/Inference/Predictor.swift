@@ -104,6 +104,7 @@ public final class Predictor {
         stats.beams = g.rows
         stats.decodeSteps = g.steps
         stats.decodeRows = g.rowSteps
+        stats.decodePasses = g.passes
         stats.generatedTokens = g.generatedTokens
         stats.prefillSeconds = g.prefillSeconds
         stats.decodeSeconds = g.decodeSeconds
