@@ -83,6 +83,31 @@ final class LiveRowsTests: XCTestCase {
         }
     }
 
+    /// A decoder reused for a prompt needing more room (longer answers, more rows) grows
+    /// every buffer and decodes exactly as a fresh one.
+    func testReusedDecoderGrowsForALongerSearch() {
+        let model = InferenceFixtures.model(seed: 55)
+        let prompt = InferenceFixtures.prompt(model, tokens: [2, 7], seed: 56)
+        let reused = IncrementalDecoder(model: model), fresh = IncrementalDecoder(model: model)
+        reused.start(capacity: 8, user: prompt.user, userLength: prompt.userLength)
+        reused.reserve(rows: 2)
+        _ = reused.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+        reused.expand(to: 2)
+        _ = reused.step([1, 2], counts: [1, 1])
+        for decoder in [reused, fresh] {
+            decoder.start(capacity: 30, user: prompt.user, userLength: prompt.userLength)
+            decoder.reserve(rows: 5)
+            _ = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+            decoder.expand(to: 5)
+        }
+        let feeds: [Int32] = (0..<40).map { Int32(1 + $0 % 12) }
+        let a = reused.step(feeds, counts: [8, 8, 8, 8, 8]).scalars
+        XCTAssertEqual(a, fresh.step(feeds, counts: [8, 8, 8, 8, 8]).scalars)
+        reused.reorder([4, 0, 2])
+        fresh.reorder([4, 0, 2])
+        XCTAssertEqual(reused.step([3, 4, 5], counts: [1, 1, 1]).scalars, fresh.step([3, 4, 5], counts: [1, 1, 1]).scalars)
+    }
+
     /// The search as it was specified before rows were shrunk: every hypothesis scored by a
     /// full forward of its tokens; candidates are the finished beams then each live beam's
     /// allowed trie edges, sorted by score (stable), the best `k` kept. Also returns the live

@@ -136,7 +136,10 @@ final class DecodeStep {
         let r = max(wantedRows, rowCapacity), g = max(wantedGenerated, generatedCapacity)
         let p = max(wantedPositions, r, positionCapacity)
         let keys = max(promptLength + g, userRows, keyCapacity)
-        if r > rowCapacity || g > generatedCapacity {
+        // Decided before any size changes: the position tables' rows are generatedCapacity long too.
+        let growRows = r > rowCapacity || g > generatedCapacity
+        let growPositions = p > positionCapacity || g > generatedCapacity
+        if growRows {
             (rowCapacity, generatedCapacity) = (r, g)
             poolKeys = (0..<config.layers).map { _ in Tensor.empty([g * r, d]) }
             poolValues = (0..<config.layers).map { _ in Tensor.empty([g * r, d]) }
@@ -149,7 +152,7 @@ final class DecodeStep {
             pathLengths = [Int](repeating: 0, count: r)
             nextPathLengths = pathLengths
         }
-        if p > positionCapacity || g > generatedCapacity || positionCapacity == 0 {
+        if growPositions {
             positionCapacity = p
             x = Tensor.empty([p, d])
             normed = Tensor.empty([p, d])
