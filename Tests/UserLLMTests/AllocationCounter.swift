@@ -7,7 +7,8 @@ import Glibc
 /// buffer, every boxed closure context) through the Swift runtime's allocation hook, the
 /// one Instruments uses: `_swift_allocObject` is called instead of the built-in allocator
 /// once `_swift_enableSwizzlingOfAllocationAndRefCountingFunctions_forInstrumentsOnly` is set.
-/// Test-only; nil when this runtime lacks the hook.
+/// Test-only; nil when this runtime lacks the hook. Warm up before counting: with the hook
+/// on, a lazy static that reads a file (Foundation) crashed the runtime's retain adapter.
 enum AllocationCounter {
     typealias AllocObject = @convention(c) (UnsafeRawPointer?, Int, Int) -> UnsafeMutableRawPointer?
 
