@@ -76,7 +76,7 @@ struct BenchInferenceCommand: ParsableCommand {
 
     private func render(_ r: Report) -> String {
         var table = BenchTable(["events", "mode", "prompt", "ctx FLOPs", "FLOPs", "ms", "cpu ms", "encode", "prefill", "answer",
-                                "steps", "peak MB", "speedup", "(cpu)", "FLOPs ÷", "ctx FLOPs ÷"])
+                                "steps/passes", "peak MB", "speedup", "(cpu)", "FLOPs ÷", "ctx FLOPs ÷"])
         for row in r.rows {
             let prompt = String(format: "%.0f", row.promptTokens + row.prefixRows)
                 + (row.prefixRows > 0 ? "*" : "") + (row.contextExtended ? " ext" : "")
@@ -84,7 +84,7 @@ struct BenchInferenceCommand: ParsableCommand {
                 "\(row.historyEvents)", row.variant, prompt,
                 FLOPCount.format(row.contextFLOPs), FLOPCount.format(row.flops),
                 Self.ms(row.seconds), Self.ms(row.cpuSeconds), Self.ms(row.encodeSeconds), Self.ms(row.prefillSeconds),
-                Self.ms(row.decodeSeconds), String(format: "%.0f", row.decodeSteps),
+                Self.ms(row.decodeSeconds), String(format: "%.0f/%.0f", row.decodeSteps, row.decodePasses),
                 row.peakMemoryBytes.map { String(format: "%.1f", Double($0) / 1_048_576) } ?? "–",
                 row.speedup.map { String(format: "%.1f×", $0) } ?? "–",
                 row.cpuSpeedup.map { String(format: "%.1f×", $0) } ?? "–",
@@ -99,9 +99,11 @@ struct BenchInferenceCommand: ParsableCommand {
             table.render(),
             "prompt: positions the LLM reads (text tokens; * with soft-prompt rows); ext: longer than the preset's "
                 + "context (\(r.rows.first?.presetContext ?? 0)), run with it extended (RoPE) — a cost measurement.",
-            "ctx FLOPs: encoder + Perceiver + projection + cross-attention K/V + prefill; FLOPs: with the answer's beam steps.",
+            "ctx FLOPs: encoder + Perceiver + projection + cross-attention K/V + prefill — putting the history into the "
+                + "LLM, what the paper's FLOPs ratios count; FLOPs: end to end, with the answer (live beams' positions only).",
             "ms: wall time of the whole prediction (prompt, encoder, mask, prefill, beams); encode / prefill / answer: "
-                + "its parts; cpu ms: process CPU time (all threads); steps: batched beam steps. Ratios: tp ÷ mode at the "
+                + "its parts; cpu ms: process CPU time (all threads); steps/passes: beam steps and the decoder passes they took "
+                + "(a pass feeds each live beam, a whole stretch where the catalogue leaves one way on). Ratios: tp ÷ mode at the "
                 + "same length (speedup by wall time, (cpu) by CPU time).",
         ].joined(separator: "\n")
     }

@@ -53,10 +53,10 @@ final class SmallRowsGemmTests: XCTestCase {
     /// larger batch's product (sgemm) to float tolerance, and so does its gradient.
     func testMatmulFewRowsAgreesWithSgemmRows() {
         let (k, n) = (256, 770)
-        let big = randomTensor([24, k], seed: 4, requiresGrad: false)
+        let big = randomTensor([SmallRowsGemm.maxRows + 8, k], seed: 4, requiresGrad: false)
         let w = randomTensor([n, k], seed: 5, requiresGrad: false)
-        let full = Tensor.matmul(big, w, transposeB: true)  // 24 rows: sgemm
-        for rows in [1, 2, 10, SmallRowsGemm.maxRows] {
+        let full = Tensor.matmul(big, w, transposeB: true)  // more than maxRows: sgemm
+        for rows in [1, 2, 10, 35, SmallRowsGemm.maxRows] {
             let few = Tensor(shape: [rows, k], values: Array(big.scalars[0..<(rows * k)]))
             let out = Tensor.matmul(few, w, transposeB: true)
             XCTAssertEqual(out.shape, [rows, n])

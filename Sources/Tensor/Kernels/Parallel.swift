@@ -13,8 +13,10 @@ public enum Parallel {
     public static let minimumWork = 1 << 15
 
     /// Runs `body(range)` over `0..<count` in at most `cores` contiguous chunks.
-    /// `workPerItem` estimates scalar operations per index, to decide whether to split.
-    public static func forEach(_ count: Int, workPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// `workPerItem` estimates scalar operations per index; below `minimumWork` in all the
+    /// loop stays on the calling thread.
+    public static func forEach(_ count: Int, workPerItem: Int = 1, minimumWork: Int = Parallel.minimumWork,
+                               _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(cores, count)
         if chunks <= 1 || count * workPerItem < minimumWork || isInsideParallel {
@@ -29,6 +31,57 @@ public enum Parallel {
         }
     }
 
+    /// `work(context, lo, hi)` over `0..<count` as `forEach` splits it, for loops that must
+    /// not allocate (a decoding step's): Swift boxes a closure it hands to other threads
+    /// (two heap objects per call, `concurrentPerform` included), so here the work is a C
+    /// function and `context` points to its arguments.
+    public typealias RangeWork = @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> Void
+
+    public static func forEach(_ count: Int, workPerItem: Int = 1, minimumWork: Int = Parallel.minimumWork,
+                               context: UnsafeMutableRawPointer, work: RangeWork) {
+        guard count > 0 else { return }
+        let chunks = min(cores, count)
+        if chunks <= 1 || count * workPerItem < minimumWork || isInsideParallel {
+            work(context, 0, count)
+            return
+        }
+        guard let applyFunction else {
+            forEach(count, workPerItem: workPerItem, minimumWork: minimumWork) { work(context, $0.lowerBound, $0.upperBound) }
+            return
+        }
+        var task = ChunkedTask(count: count, chunks: chunks, context: context, work: work)
+        withBLASThreads(1) {
+            withUnsafeMutablePointer(to: &task) { pointer in
+                // nil queue: DISPATCH_APPLY_AUTO, the calling thread plus the global pool.
+                applyFunction(chunks, nil, UnsafeMutableRawPointer(pointer)) { raw, c in
+                    let task = raw!.assumingMemoryBound(to: ChunkedTask.self).pointee
+                    let lo = task.count * c / task.chunks, hi = task.count * (c + 1) / task.chunks
+                    guard lo < hi else { return }
+                    let previous = pthread_getspecific(Parallel.insideKey)
+                    pthread_setspecific(Parallel.insideKey, UnsafeRawPointer(bitPattern: 1))
+                    task.work(task.context, lo, hi)
+                    pthread_setspecific(Parallel.insideKey, previous)
+                }
+            }
+        }
+    }
+
+    private struct ChunkedTask {
+        var count: Int
+        var chunks: Int
+        var context: UnsafeMutableRawPointer
+        var work: RangeWork
+    }
+
+    private typealias ApplyWork = @convention(c) (UnsafeMutableRawPointer?, Int) -> Void
+    private typealias ApplyFunction = @convention(c) (Int, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, ApplyWork) -> Void
+
+    /// libdispatch's `dispatch_apply_f` (looked up: the Dispatch module does not export it).
+    private static let applyFunction: ApplyFunction? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "dispatch_apply_f") else { return nil }
+        return unsafeBitCast(symbol, to: ApplyFunction.self)
+    }()
+
     /// Runs `body` with OpenBLAS limited to `threads`, restoring the previous setting.
     public static func withBLASThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
         let previous = Int(openblas_get_num_threads())
@@ -39,7 +92,7 @@ public enum Parallel {
     }
 
     // Nested parallel loops (an op called inside a per-head worker) run serially.
-    private static let insideKey: pthread_key_t = {
+    fileprivate static let insideKey: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k, nil)
         return k

@@ -105,7 +105,7 @@ public final class InferenceCostBenchmark {
                                       logitsRows: 1)
             return Double(before.total)
         }
-        return InferenceCostRow(
+        var row = InferenceCostRow(
             variant: name, historyEvents: length, users: medians.count,
             promptTokens: mean { Double($0.stats.promptTokens) }, prefixRows: mean { Double($0.stats.prefixRows) },
             userRows: mean { Double($0.stats.userRows) },
@@ -116,6 +116,9 @@ public final class InferenceCostBenchmark {
             prefillSeconds: mean(\.stats.prefillSeconds), decodeSeconds: mean(\.stats.decodeSeconds),
             minSeconds: extremes.min, maxSeconds: extremes.max, decodeSteps: mean { Double($0.stats.decodeSteps) },
             peakMemoryBytes: peak, weightBytes: trained.model.parameterCount * MemoryLayout<Float>.stride)
+        row.decodePasses = mean { Double($0.stats.decodePasses) }
+        row.decodeRows = mean { Double($0.stats.decodeRows) }
+        return row
     }
 
     /// Fills each row's tp ÷ row ratios from the tp row of its length.

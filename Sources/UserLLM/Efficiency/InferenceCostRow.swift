@@ -37,8 +37,13 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
     /// Fastest and slowest repeat of any user (noise on a shared machine).
     public var minSeconds: Double
     public var maxSeconds: Double
-    /// Batched beam steps after the prefill (mean).
+    /// Beam search steps after the prefill (mean).
     public var decodeSteps: Double
+    /// Decoder passes over the weights those steps took (mean): a pass feeds every live
+    /// beam, several tokens at once along a stretch of the trie with one way on.
+    public var decodePasses: Double = 0
+    /// Beam positions decoded (mean): live beams only, so at most beams × steps.
+    public var decodeRows: Double = 0
     /// Resident memory the first prediction on a fresh predictor added at its peak (caches,
     /// activations, encoder; not the weights), the largest over the measured users; nil
     /// where the kernel's high-water mark cannot be reset.
@@ -81,7 +86,7 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case variant, historyEvents, users, promptTokens, prefixRows, userRows, longestPromptPositions, presetContext,
              contextExtended, flops, contextFLOPs, answerFLOPs, seconds, encodeSeconds, prefillSeconds, decodeSeconds,
-             minSeconds, maxSeconds, decodeSteps, peakMemoryBytes, weightBytes, speedup, cpuSeconds, cpuSpeedup, flopsRatio, contextFLOPsRatio
+             minSeconds, maxSeconds, decodeSteps, decodePasses, decodeRows, peakMemoryBytes, weightBytes, speedup, cpuSeconds, cpuSpeedup, flopsRatio, contextFLOPsRatio
     }
 
     public init(from decoder: Decoder) throws {
@@ -104,6 +109,8 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         minSeconds = try c.decode(Double.self, forKey: .minSeconds)
         maxSeconds = try c.decode(Double.self, forKey: .maxSeconds)
         decodeSteps = try c.decode(Double.self, forKey: .decodeSteps)
+        decodePasses = try c.decodeIfPresent(Double.self, forKey: .decodePasses) ?? 0
+        decodeRows = try c.decodeIfPresent(Double.self, forKey: .decodeRows) ?? 0
         peakMemoryBytes = try c.decodeIfPresent(Int.self, forKey: .peakMemoryBytes)
         weightBytes = try c.decode(Int.self, forKey: .weightBytes)
         speedup = try c.decodeIfPresent(Double.self, forKey: .speedup)
@@ -135,6 +142,8 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         try c.encode(minSeconds, forKey: .minSeconds)
         try c.encode(maxSeconds, forKey: .maxSeconds)
         try c.encode(decodeSteps, forKey: .decodeSteps)
+        try c.encode(decodePasses, forKey: .decodePasses)
+        try c.encode(decodeRows, forKey: .decodeRows)
         try c.encodeIfPresent(peakMemoryBytes, forKey: .peakMemoryBytes)
         try c.encode(weightBytes, forKey: .weightBytes)
         try c.encodeIfPresent(speedup, forKey: .speedup)

@@ -21,6 +21,8 @@ public struct AnswerTrie: Sendable {
     /// For each answer index, its position in `sortedAnswers`.
     private(set) var position: [Int32] = []
     public let sequences: [[Int32]]
+    /// Tokens of the longest answer: the most steps a search can take.
+    public let maxLength: Int
 
     public static let root = 0
 
@@ -28,6 +30,7 @@ public struct AnswerTrie: Sendable {
     /// no answer is a strict prefix of another ("Heat" vs "Heat (1995)") at a terminal.
     public init(sequences: [[Int32]]) {
         self.sequences = sequences
+        maxLength = sequences.map(\.count).max() ?? 0
         let order = sequences.indices.sorted { sequences[$0].lexicographicallyPrecedes(sequences[$1]) }
         position = [Int32](repeating: 0, count: sequences.count)
         for (rank, answer) in order.enumerated() {

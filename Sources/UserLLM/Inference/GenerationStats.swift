@@ -8,8 +8,12 @@ public struct GenerationStats: Codable, Equatable, Sendable {
     public var userRows = 0
     /// Decoding rows in parallel (beams; 1 for greedy and sampling).
     public var rows = 1
-    /// Batched decode calls after the prefill.
+    /// Search steps after the prefill (one token deeper each).
     public var steps = 0
+    /// Decoder passes those steps took (a pass may feed a beam several known tokens).
+    public var passes = 0
+    /// Positions decoded over all passes: live beams only, so at most `rows × steps`.
+    public var rowSteps = 0
     /// Tokens of the returned answer(s): the best one's length.
     public var generatedTokens = 0
     public var prefillSeconds = 0.0

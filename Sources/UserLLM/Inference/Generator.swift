@@ -4,7 +4,8 @@ import Tensor
 /// Decodes answers from a `LanguageModel` without the autograd tape: greedy, sampling,
 /// beam search, and beam search constrained to an `AnswerTrie` (see
 /// `Generator+Constrained.swift`). Beams of one prompt run as one batch per step; the
-/// user's cross-attention keys and values are projected once per prompt.
+/// user's cross-attention keys and values are projected once per prompt, and only live
+/// beams are decoded (a finished one keeps its slot but needs no forward pass).
 ///
 /// Keeps its decoder's caches between calls, so use one Generator per thread and reuse it.
 public final class Generator {
@@ -16,6 +17,10 @@ public final class Generator {
     /// explorer cancels a query whose cut moved on; the caller discards the result).
     public var shouldStop: (() -> Bool)?
     var scores: TokenScores
+    /// Hypotheses, candidates and token paths, reused by every search.
+    var work = BeamWorkspace()
+    /// One row's best tokens (unconstrained beams), reused.
+    var best: [(token: Int32, logProb: Float)] = []
 
     public init(model: LanguageModel) {
         self.model = model
@@ -34,24 +39,32 @@ public final class Generator {
                        config: SamplingConfig) -> Generation {
         var stats = begin(prompt, newTokens: maxNewTokens, rows: 1)
         var clock = Stopwatch()
-        var logits = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+        var logits = UnsafePointer(decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix,
+                                                   prefixLength: prompt.prefixLength).pointer)
         stats.prefillSeconds = clock.lap()
         var rng = SeededGenerator(seed: config.seed)
         var out: [Int32] = []
+        out.reserveCapacity(maxNewTokens)
         var logProb = 0.0
         var finished = false
         let v = model.config.vocabSize
         while out.count < maxNewTokens, shouldStop?() != true {
             let token = config.temperature <= 0
-                ? TokenScores.argmax(logits.pointer, v)
-                : scores.sample(logits.pointer, config: config, generator: &rng)
-            scores.logSoftmax(logits.pointer)
+                ? TokenScores.argmax(logits, v)
+                : scores.sample(logits, config: config, generator: &rng)
+            scores.logSoftmax(logits)
             logProb += Double(scores.logProbs[Int(token)])
             if stopTokens.contains(token) { finished = true; break }
             out.append(token)
             if out.count == maxNewTokens { break }
-            logits = decoder.step([token])
+            logits = withUnsafePointer(to: token) { t in
+                withUnsafePointer(to: 1) { one in
+                    decoder.pass(UnsafeBufferPointer(start: t, count: 1), counts: UnsafeBufferPointer(start: one, count: 1))
+                }
+            }
             stats.steps += 1
+            stats.passes += 1
+            stats.rowSteps += 1
         }
         stats.decodeSeconds = clock.lap()
         stats.generatedTokens = out.count
@@ -67,85 +80,69 @@ public final class Generator {
         let k = config.beams
         var stats = begin(prompt, newTokens: maxNewTokens, rows: k)
         var clock = Stopwatch()
-        var logits = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+        var logits = UnsafePointer(decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix,
+                                                   prefixLength: prompt.prefixLength).pointer)
         stats.prefillSeconds = clock.lap()
-        var beam = [Hypothesis(row: 0, tokens: [], logProb: 0, score: 0, finished: false)]
-        var expanded = false
+        work.reset(beams: k, maxLength: maxNewTokens, maxPositions: decoder.maxPassPositions)
         let v = model.config.vocabSize
         for step in 0..<maxNewTokens where shouldStop?() != true {
-            var candidates = beam.filter(\.finished)
-            for h in beam where !h.finished {
-                scores.logSoftmax(logits.pointer + h.row * v)
-                for (token, lp) in scores.top(k) {
+            work.carryFinished()
+            for (i, h) in work.beam.enumerated() where !h.finished {
+                scores.logSoftmax(logits + h.logitsRow * v)
+                scores.top(k, into: &best)
+                for (token, lp) in best {
                     let stop = stopTokens.contains(token)
-                    let tokens = stop ? h.tokens : h.tokens + [token]
                     let logProb = h.logProb + Double(lp)
                     // Out of budget without a stop token: the hypothesis ends as it is.
                     let done = stop || step == maxNewTokens - 1
-                    candidates.append(Hypothesis(row: h.row, tokens: tokens, logProb: logProb,
-                                                 score: config.score(logProb: logProb, length: tokens.count + (stop ? 1 : 0)),
-                                                 finished: done, stopped: stop, parentRow: h.row, token: token))
+                    let length = h.length + 1  // the stop token counts in the score's length
+                    work.candidates.append(.init(parent: i, token: stop ? -1 : token, logProb: logProb,
+                                                 score: config.score(logProb: logProb, length: length),
+                                                 finished: done, stopped: stop, node: 0))
                 }
             }
-            beam = Self.best(candidates, k)
-            if beam.allSatisfy(\.finished) { break }
-            if !expanded { decoder.expand(to: k); expanded = true }
-            logits = advance(&beam, rows: k)
-            stats.steps += 1
+            work.select(k)
+            if work.allFinished { break }
+            // Any token may follow: nothing is known ahead, one token per live beam.
+            logits = advance(&stats, forced: { _ in nil }, completes: { _ in false })
         }
         stats.decodeSeconds = clock.lap()
-        stats.generatedTokens = beam.first?.tokens.count ?? 0
+        stats.generatedTokens = work.beam.first?.length ?? 0
         finish(&stats)
-        return beam.map { Generation(tokens: $0.tokens, logProb: $0.logProb, score: $0.score, finished: $0.stopped) }
+        return work.beam.map {
+            Generation(tokens: work.tokens(of: $0), logProb: $0.logProb, score: $0.score, finished: $0.stopped)
+        }
     }
 
     // MARK: - Shared by the decoding loops
 
-    struct Hypothesis {
-        /// Decoder row holding this hypothesis' cache (live ones only).
-        var row: Int
-        var tokens: [Int32]
-        var logProb: Double
-        var score: Double
-        var finished: Bool
-        var stopped = false
-        /// Set on a fresh extension: the row it came from and the token it adds.
-        var parentRow = -1
-        var token: Int32 = -1
-        /// Constrained search: the trie node reached.
-        var node = 0
-    }
-
-    /// The best `k`, stable on ties (earlier candidates — finished first — win).
-    static func best(_ candidates: [Hypothesis], _ k: Int) -> [Hypothesis] {
-        let order = candidates.indices.sorted {
-            candidates[$0].score != candidates[$1].score ? candidates[$0].score > candidates[$1].score : $0 < $1
+    /// One search step for the decoder: when the live hypotheses' logits are not computed
+    /// yet, a pass runs them — each on its parent's row, a finished one on none — fed their
+    /// token and the stretch after it that is already decided (`BeamWorkspace.planPass`).
+    /// Returns the logits the beam's `logitsRow`s point into.
+    func advance(_ stats: inout GenerationStats, current: UnsafePointer<Float>? = nil,
+                 forced: (Int) -> (token: Int32, node: Int)?, completes: (Int) -> Bool) -> UnsafePointer<Float> {
+        stats.steps += 1
+        if let current, !work.needsPass { return current }
+        let n = work.planPass(maxPositions: decoder.maxPassPositions, forced: forced, completes: completes)
+        let positions = work.counts[0..<n].reduce(0, +)
+        let logits = work.sources.withUnsafeBufferPointer { sources in
+            work.counts.withUnsafeBufferPointer { counts in
+                work.feed.withUnsafeBufferPointer { feed in
+                    decoder.reorder(UnsafeBufferPointer(rebasing: sources[0..<n]))
+                    return decoder.pass(UnsafeBufferPointer(rebasing: feed[0..<positions]),
+                                        counts: UnsafeBufferPointer(rebasing: counts[0..<n]))
+                }
+            }
         }
-        return order.prefix(k).map { candidates[$0] }
-    }
-
-    /// Gives each live hypothesis a decoder row, moves the caches to follow their parents,
-    /// and runs one batched step. Unused rows repeat row 0's work (their output is ignored).
-    func advance(_ beam: inout [Hypothesis], rows: Int) -> Tensor {
-        var sources = [Int](repeating: 0, count: rows)
-        var tokens = [Int32](repeating: 0, count: rows)
-        var next = 0
-        for i in beam.indices where !beam[i].finished {
-            sources[next] = beam[i].parentRow
-            tokens[next] = beam[i].token
-            beam[i].row = next
-            next += 1
-        }
-        for r in next..<rows {
-            sources[r] = sources[0]
-            tokens[r] = tokens[0]
-        }
-        decoder.reorder(sources)
-        return decoder.step(tokens)
+        stats.passes += 1
+        stats.rowSteps += positions
+        return logits
     }
 
     func begin(_ prompt: GenerationPrompt, newTokens: Int, rows: Int) -> GenerationStats {
         decoder.start(capacity: prompt.positions + newTokens + 1, user: prompt.user, userLength: prompt.userLength)
+        decoder.reserve(rows: rows)
         var stats = GenerationStats()
         stats.promptTokens = prompt.tokens.count
         stats.prefixRows = prompt.prefix?.shape[1] ?? 0

@@ -2,66 +2,75 @@ import Foundation
 import NN
 import Tensor
 
-/// Tape-free incremental decoding of one prompt (one user) in `rows` parallel rows (beams
-/// or samples), built for the inference path:
+/// Tape-free incremental decoding of one prompt (one user) in a varying number of rows
+/// (beams or samples), built for the inference path:
 ///
-///   prefill: the prompt once, batch 1  → KV caches (1, H, P + T, Dh); logits of the LAST
-///            position only (the head on every prompt position would cost T·d·V for nothing)
-///   expand:  the caches tiled to K rows once; the user's cross-attention K/V, projected once
-///            at init, tiled to K rows once
-///   step:    one token per row, all rows in one batched call; logits (K, V) written into a
-///            buffer allocated once
-///   reorder: rows follow their parent beams; only the filled cache rows move, once each
-///            (plus overwritten parents, saved first in a scratch buffer allocated once)
+///   prefill: the prompt once, batch 1  → KV caches (1, H, P + T, Dh) that every row reads;
+///            logits of the LAST position only (the head on every prompt position would cost
+///            T·d·V for nothing); the user's cross-attention K/V projected once at `start`
+///   reorder: the rows of the next step, each following a parent row — a beam search passes
+///            its LIVE beams only (a finished beam needs no forward pass), so the row count
+///            shrinks as answers complete; only lists of cache slots move (`DecodeStep`)
+///   step:    one token per row, all rows in one batched pass (`DecodeStep`); logits
+///            (rows, V) in a buffer allocated once per row count
 ///
-/// Caches and scratch are kept between prompts (`start` reuses them while they are big
-/// enough), so an evaluator decoding user after user allocates them once. What still
-/// allocates per step are the engine's op outputs (each Tensor op returns a fresh tensor).
+/// Caches and buffers are kept between prompts (`start` reuses them while they are big
+/// enough), so an evaluator decoding user after user allocates them once, and a step
+/// allocates nothing once they fit (tested by counting heap allocations).
 /// Equals `LanguageModel`'s forward on the same positions (tested to 1e-5).
 public final class IncrementalDecoder {
     public let model: LanguageModel
-    /// Positions filled so far (prefix included).
-    public var length: Int { active.first?.length ?? 0 }
-    /// Current batch rows: 1 after `start`/`prefill`, K after `expand(to:)`.
-    public private(set) var rows = 1
+    /// Positions filled so far (prefix included): the prompt, then the longest row's tokens.
+    public var length: Int { promptLength + stepper.generated }
+    /// Rows of the next step: 1 after `start`/`prefill`, then as `reorder` sets them.
+    public var rows: Int { stepper.rows }
     /// FLOPs of everything run since `start` (context projection, prefill, steps).
     public private(set) var flops = FLOPCount.zero
     /// Positions the caches hold; grows (reallocating) when a longer prompt comes.
     public private(set) var capacity = 0
 
-    private var single: [KVCache] = []
-    private var batched: [KVCache] = []
-    private var active: [KVCache] = []
-    private var scratch: Tensor?
-    /// Logits buffers by row count (1 for prefill, K for steps), each allocated once.
-    private var logitsBuffers: [Int: Tensor] = [:]
+    /// The prompt's caches (batch 1), read by every row.
+    private var caches: [KVCache] = []
+    private var promptLength = 0
+    private let stepper: DecodeStep
+    private var reservedRows = 1
+    private var prefillLogits: Tensor?
+    /// `step`'s logits by position count (index count − 1), each allocated once, and the
+    /// single buffer every pass writes.
+    private var stepLogits: [Tensor?] = []
+    private var passLogits: Tensor?
+    private var ones: [Int] = []
     private var userContext: [CrossAttentionContext]?
-    private var contexts: [CrossAttentionContext]?
     private var userRows = 0
+    private var userLength: Int?
     private var prefixSize = 0
     private var prefixLength: Int?
 
-    public init(model: LanguageModel) { self.model = model }
+    public init(model: LanguageModel) {
+        self.model = model
+        stepper = DecodeStep(model: model)
+    }
 
     /// Begins a new prompt needing at most `capacity` positions (prompt + prefix + answer).
     /// `user` (1, M, d): the cross-attention context (required exactly when the model has
     /// cross-attention); `userLength`: its real rows. Its keys and values are projected here,
-    /// once for every step and beam that follows.
+    /// once for every step and row that follows.
     public func start(capacity needed: Int, user: Tensor? = nil, userLength: Int? = nil) {
         let config = model.config
         precondition(config.crossAttention == (user != nil),
                      config.crossAttention ? "this model cross-attends: pass the user embeddings"
                                            : "user embeddings given to a model without cross-attention")
-        if needed > capacity {
-            capacity = needed
-            single = []
-            batched = []
-            scratch = nil
+        if needed > capacity || caches.isEmpty {
+            capacity = max(needed, capacity)
+            caches = model.blocks.map { _ in
+                KVCache(batch: 1, heads: config.heads, headDim: config.dModel / config.heads, capacity: capacity)
+            }
         }
-        if single.isEmpty { single = makeCaches(batch: 1) }
-        for cache in single { cache.reset() }
-        active = single
-        rows = 1
+        for cache in caches { cache.reset() }
+        promptLength = 0
+        reservedRows = 1
+        stepper.reset()
+        stepper.bind(model)
         prefixSize = 0
         prefixLength = nil
         flops = .zero
@@ -69,13 +78,20 @@ public final class IncrementalDecoder {
             precondition(user.rank == 3 && user.shape[0] == 1 && user.shape[2] == config.dModel,
                          "user embeddings must be (1, M, \(config.dModel)), got \(user.shape)")
             userRows = user.shape[1]
+            self.userLength = userLength
             userContext = Autograd.noGrad { model.userContexts(user, lengths: userLength.map { [$0] }) }
             flops += FLOPs.crossAttentionContext(config, userRows: userRows)
         } else {
             userRows = 0
+            self.userLength = nil
             userContext = nil
         }
-        contexts = userContext
+    }
+
+    /// The most rows any step of this prompt will have (the beam width); before the first step.
+    public func reserve(rows: Int) {
+        precondition(stepper.slotsUsed == 0, "reserve rows before the first step")
+        reservedRows = max(reservedRows, rows)
     }
 
     /// Runs the prompt (batch 1): optional prefix (1, P, d) with `prefixLength` real rows,
@@ -90,118 +106,102 @@ public final class IncrementalDecoder {
             prefixSize = prefix.shape[1]
             self.prefixLength = prefixLength.flatMap { $0 < prefixSize ? $0 : nil }
         }
-        return forward(tokens: tokens, prefix: prefix)
+        let p = prefix?.shape[1] ?? 0
+        precondition(p + tokens.count <= capacity, "decoder capacity \(capacity) exceeded at \(p + tokens.count)")
+        let logits = prefillLogits ?? Tensor.empty([1, model.config.vocabSize])
+        prefillLogits = logits
+        Autograd.noGrad {
+            let config = model.config
+            // Padded prefix rows are hidden from every query, as in LanguageModel.
+            let keyMask = self.prefixLength.map { real in (0..<(p + tokens.count)).map { $0 < real || $0 >= prefixSize } }
+            var x = model.tokenEmbedding(tokens, shape: [1, tokens.count])  // (1, T, d)
+            if let prefix { x = Tensor.concat([prefix, x], axis: 1) }  // (1, P + T, d)
+            for (i, block) in model.blocks.enumerated() {
+                x = block(x, causal: true, keyMask: keyMask, cache: caches[i], context: userContext?[i])
+            }
+            let last = x.shape[1] == 1 ? x : x.sliced(axis: 1, range: (x.shape[1] - 1)..<x.shape[1])  // (1, 1, d)
+            let h = model.norm(last)
+            // (1, d) · (V, d)ᵀ straight into the reused buffer.
+            BLAS.gemm(transA: false, transB: true, m: 1, n: config.vocabSize, k: config.dModel,
+                      a: h.pointer, b: model.tokenEmbedding.weight.pointer, c: logits.pointer)
+            flops += FLOPs.languageModel(config, batch: 1, newTokens: p + tokens.count, userRows: userRows, logitsRows: 1)
+        }
+        promptLength = p + tokens.count
+        return logits
     }
 
-    /// Tiles the single prompt row to `rows` rows (beams), caches and user context alike.
+    /// Gives the prompt `rows` rows (beams), before the first step; the same as
+    /// `reorder` with every source 0.
     public func expand(to newRows: Int) {
-        precondition(rows == 1, "expand once, after prefill")
-        guard newRows > 1 else { return }
-        if batched.first?.batch != newRows { batched = makeCaches(batch: newRows) }
-        let filled = length
-        for (src, dst) in zip(single, batched) {
-            dst.reset()
-            let (h, dh) = (src.heads, src.headDim)
-            // (1, H, cap, Dh) used rows → (K, H, filled, Dh), then appended once.
-            let k = Tensor.empty([newRows, h, filled, dh]), v = Tensor.empty([newRows, h, filled, dh])
-            for r in 0..<newRows {
-                for hi in 0..<h {
-                    let from = hi * src.capacity * dh, to = (r * h + hi) * filled * dh
-                    (k.pointer + to).update(from: src.keys.pointer + from, count: filled * dh)
-                    (v.pointer + to).update(from: src.values.pointer + from, count: filled * dh)
-                }
-            }
-            dst.append(keys: k, values: v)
-        }
-        active = batched
-        rows = newRows
-        contexts = userContext.map { layers in layers.map { Self.tile($0, rows: newRows) } }
+        precondition(stepper.slotsUsed == 0, "expand once, after prefill")
+        reorder([Int](repeating: 0, count: newRows))
+    }
+
+    /// Row i of the next step continues old row `sources[i]`. The count may differ from the
+    /// current rows (≤ the reserved rows after the first step).
+    public func reorder(_ sources: [Int]) {
+        sources.withUnsafeBufferPointer { reorder($0) }
+    }
+
+    func reorder(_ sources: UnsafeBufferPointer<Int>) {
+        precondition(promptLength > 0, "reorder after prefill")
+        if stepper.slotsUsed == 0 { reservedRows = max(reservedRows, sources.count) }
+        stepper.reorder(sources)
     }
 
     /// One new token per row; returns logits (rows, V) — a reused buffer, valid until the
     /// next call.
     public func step(_ tokens: [Int32]) -> Tensor {
-        precondition(tokens.count == rows, "\(tokens.count) tokens for \(rows) rows")
-        return forward(tokens: tokens, prefix: nil)
+        while ones.count < tokens.count { ones.append(1) }
+        return tokens.withUnsafeBufferPointer { t in
+            ones.withUnsafeBufferPointer { step(t, counts: UnsafeBufferPointer(rebasing: $0[0..<tokens.count])) }
+        }
     }
 
-    /// Row i continues from old row `sources[i]`. Only filled positions move.
-    public func reorder(_ sources: [Int]) {
-        precondition(sources.count == rows, "reorder wants \(rows) sources, got \(sources.count)")
-        if sources.enumerated().allSatisfy({ $0.offset == $0.element }) { return }
-        let filled = length
-        guard let first = active.first else { return }
-        let (h, dh, cap) = (first.heads, first.headDim, first.capacity)
-        if scratch == nil || scratch!.count < rows * h * cap * dh { scratch = Tensor.empty([rows, h, cap, dh]) }
-        let tmp = scratch!.pointer
-        let slab = h * cap * dh
-        // Only a source that is itself overwritten needs saving first; every other row is
-        // copied once, straight from its source (beams mostly share a few parents).
-        var saved = [Bool](repeating: false, count: rows)
-        for (i, s) in sources.enumerated() where s != i && sources[s] != s { saved[s] = true }
-        func copyRow(_ from: UnsafeMutablePointer<Float>, _ to: UnsafeMutablePointer<Float>) {
-            for hi in 0..<h { (to + hi * cap * dh).update(from: from + hi * cap * dh, count: filled * dh) }
+    /// Feeds row r `counts[r]` tokens (`tokens` row after row: a beam's next tokens when they
+    /// are already known) in one pass; returns the logits of every fed position, (Σ counts, V)
+    /// — a reused buffer, valid until the next call. Equals that many single steps.
+    public func step(_ tokens: [Int32], counts: [Int]) -> Tensor {
+        tokens.withUnsafeBufferPointer { t in counts.withUnsafeBufferPointer { step(t, counts: $0) } }
+    }
+
+    func step(_ tokens: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Int>) -> Tensor {
+        let n = tokens.count
+        let logits = pass(tokens, counts: counts)
+        if stepLogits.count < n { stepLogits += [Tensor?](repeating: nil, count: n - stepLogits.count) }
+        let out = stepLogits[n - 1] ?? Tensor.empty([n, model.config.vocabSize])
+        stepLogits[n - 1] = out
+        out.pointer.update(from: logits, count: out.count)
+        return out
+    }
+
+    /// Positions one pass may feed (`step(_:counts:)`), set by the reserved rows.
+    public var maxPassPositions: Int { max(reservedRows, rows, SmallRowsGemm.maxRows) }
+
+    /// The pass behind `step`, its logits (Σ counts, V) in one buffer kept for every pass.
+    func pass(_ tokens: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Int>) -> UnsafePointer<Float> {
+        precondition(promptLength > 0, "step after prefill")
+        precondition(counts.count == rows, "\(counts.count) token counts for \(rows) rows")
+        let config = model.config
+        if stepper.slotsUsed == 0 {
+            stepper.reserve(rows: max(reservedRows, rows), generated: capacity - promptLength, positions: maxPassPositions,
+                            promptLength: promptLength, userRows: userRows)
         }
-        for cache in active {
-            for buffer in [cache.keys, cache.values] {
-                for r in 0..<rows where saved[r] { copyRow(buffer.pointer + r * slab, tmp + r * slab) }
-                for (i, s) in sources.enumerated() where s != i {
-                    copyRow(saved[s] ? tmp + s * slab : buffer.pointer + s * slab, buffer.pointer + i * slab)
-                }
+        let positions = stepper.positionCapacity
+        if passLogits == nil || passLogits!.count < positions * config.vocabSize {
+            passLogits = Tensor.empty([positions, config.vocabSize])
+        }
+        // FLOPs of exactly the positions fed: each attends to the prompt and its row's tokens.
+        for (r, count) in counts.enumerated() {
+            let start = promptLength + stepper.pathLength(of: r)
+            for j in 0..<count {
+                flops += FLOPs.languageModel(config, batch: 1, newTokens: 1, pastTokens: start + j, userRows: userRows,
+                                             logitsRows: 1)
             }
         }
-    }
-
-    // MARK: - The forward pass
-
-    private func forward(tokens: [Int32], prefix: Tensor?) -> Tensor {
-        Autograd.noGrad {
-            let config = model.config
-            let b = rows, t = tokens.count / rows, p = prefix?.shape[1] ?? 0
-            let start = length
-            precondition(start + p + t <= capacity, "decoder capacity \(capacity) exceeded at \(start + p + t)")
-            // Padded prefix rows are hidden from every query, as in LanguageModel.
-            let keyMask = prefixLength.map { real -> [Bool] in
-                let total = start + p + t
-                var mask = [Bool](repeating: true, count: b * total)
-                for r in 0..<b { for j in real..<prefixSize { mask[r * total + j] = false } }
-                return mask
-            }
-            var x = model.tokenEmbedding(tokens, shape: [b, t])  // (B, T, d)
-            if let prefix { x = Tensor.concat([prefix, x], axis: 1) }  // (B, P + T, d)
-            for (i, block) in model.blocks.enumerated() {
-                x = block(x, causal: true, keyMask: keyMask, cache: active[i], context: contexts?[i])
-            }
-            let last = x.shape[1] == 1 ? x : x.sliced(axis: 1, range: (x.shape[1] - 1)..<x.shape[1])  // (B, 1, d)
-            let h = model.norm(last)
-            let logits = logitsBuffers[b] ?? Tensor.empty([b, config.vocabSize])
-            logitsBuffers[b] = logits
-            // (B, d) · (V, d)ᵀ straight into the reused buffer.
-            BLAS.gemm(transA: false, transB: true, m: b, n: config.vocabSize, k: config.dModel,
-                      a: h.pointer, b: model.tokenEmbedding.weight.pointer, c: logits.pointer)
-            flops += FLOPs.languageModel(config, batch: b, newTokens: p + t, pastTokens: start,
-                                         userRows: userRows, logitsRows: b)
-            return logits
-        }
-    }
-
-    private func makeCaches(batch: Int) -> [KVCache] {
-        let c = model.config
-        return model.blocks.map { _ in
-            KVCache(batch: batch, heads: c.heads, headDim: c.dModel / c.heads, capacity: capacity)
-        }
-    }
-
-    /// (1, H, M, Dh) → (K, H, M, Dh) by copies.
-    private static func tile(_ context: CrossAttentionContext, rows: Int) -> CrossAttentionContext {
-        func tile(_ t: Tensor) -> Tensor {
-            var shape = t.shape
-            shape[0] = rows
-            let out = Tensor.empty(shape)
-            for r in 0..<rows { (out.pointer + r * t.count).update(from: t.pointer, count: t.count) }
-            return out
-        }
-        return CrossAttentionContext(keys: tile(context.keys), values: tile(context.values),
-                                     keyLengths: context.keyLengths.map { Array(repeating: $0[0], count: rows) })
+        let masked = prefixLength.map { $0..<prefixSize }
+        stepper.forward(tokens: tokens, counts: counts, prompt: caches, promptLength: promptLength, masked: masked,
+                        contexts: userContext, userLength: userLength, logits: passLogits!.pointer)
+        return UnsafePointer(passLogits!.pointer)
     }
 }

@@ -7,6 +7,10 @@ public struct PredictionStats: Codable, Equatable, Sendable {
     public var userRows = 0
     public var beams = 1
     public var decodeSteps = 0
+    /// Decoder passes over the weights for those steps.
+    public var decodePasses = 0
+    /// Beam positions decoded over all steps (live beams only; ≤ beams × decodeSteps).
+    public var decodeRows = 0
     public var generatedTokens = 0
     public var encodeSeconds = 0.0
     public var prefillSeconds = 0.0

@@ -103,6 +103,8 @@ public final class Predictor {
         stats.userRows = g.userRows
         stats.beams = g.rows
         stats.decodeSteps = g.steps
+        stats.decodeRows = g.rowSteps
+        stats.decodePasses = g.passes
         stats.generatedTokens = g.generatedTokens
         stats.prefillSeconds = g.prefillSeconds
         stats.decodeSeconds = g.decodeSeconds

@@ -29,9 +29,10 @@ struct TokenScores {
         return Int32(best)
     }
 
-    /// The `k` best tokens of `logProbs`, best first (ties: lower id first).
-    func top(_ k: Int) -> [(token: Int32, logProb: Float)] {
-        var heap: [(token: Int32, logProb: Float)] = []  // kept sorted, best first; k is small
+    /// The `k` best tokens of `logProbs` into `heap`, best first (ties: lower id first);
+    /// `heap` keeps its capacity from call to call.
+    func top(_ k: Int, into heap: inout [(token: Int32, logProb: Float)]) {
+        heap.removeAll(keepingCapacity: true)
         heap.reserveCapacity(k + 1)
         for (i, lp) in logProbs.enumerated() {
             if heap.count == k, let worst = heap.last, lp <= worst.logProb { continue }
@@ -39,7 +40,6 @@ struct TokenScores {
             heap.insert((Int32(i), lp), at: at)
             if heap.count > k { heap.removeLast() }
         }
-        return heap
     }
 
     /// Draws a token from `row` (V logits) under `config` (temperature > 0).
