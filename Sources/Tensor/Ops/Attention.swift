@@ -191,15 +191,7 @@ struct AttentionPlan {
                             allowed: UnsafePointer<Bool>?, visible: Int) {
         if let bias { for j in 0..<visible { row[j] += bias[j] } }
         if let allowed { for j in 0..<visible where !allowed[j] { row[j] = -.infinity } }
-        let maxScore = VectorMath.max(row, visible)
-        if maxScore == -.infinity {
-            // Nothing visible (or every visible score is -inf from the bias): no attention.
-            for j in 0..<visible { row[j] = 0 }
-        } else {
-            let inv = 1 / VectorMath.expShifted(row, row, visible, shift: maxScore)
-            for j in 0..<visible { row[j] *= inv }
-        }
-        for j in visible..<tk { row[j] = 0 }
+        VectorMath.softmaxRow(row, visible: visible, total: tk)
     }
 
     /// dV = Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = scale·dS K; dK = scale·dSᵀ Q.
