@@ -99,6 +99,23 @@ public enum VectorMath {
         return s
     }
 
+    /// Σ (p[i] − mean)², in eight lanes (a serial float sum does not vectorise: the
+    /// compiler may not reorder it).
+    @inline(__always)
+    public static func sumSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, mean: Float) -> Float {
+        var i = 0
+        var s8 = Vec()
+        let m = Vec(repeating: mean)
+        while i + 8 <= n {
+            let c = UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self) - m
+            s8 += c * c
+            i += 8
+        }
+        var s = s8.sum()
+        while i < n { let c = p[i] - mean; s += c * c; i += 1 }
+        return s
+    }
+
     /// Σ a[i]·b[i].
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
