@@ -10,4 +10,17 @@ void ck_gemm_small_rows_nt(int level, int m, int n0, int n1, int k, float alpha,
                            const float *a, int lda, const float *b, int ldb,
                            float beta, float *c, int ldc);
 
+/// dst[i] = exp(src[i] − shift) for i < n, returning Σ dst (dst may equal src, or be NULL
+/// to only sum). Cephes' expf polynomial: within ~2 ulp of expf on [−87.3, 88.4]; below
+/// that 0, NaN stays NaN. `level` as for ck_gemm_small_rows_nt.
+float ck_exp_shifted(int level, const float *src, float *dst, long n, float shift);
+
+/// One attention row in place: row[0..<visible) becomes its softmax, row[visible..<total)
+/// zero. A row whose visible scores are all −∞ (or visible == 0) becomes all zero.
+void ck_softmax_row(int level, float *row, long visible, long total);
+
+/// GELU, tanh approximation, over n floats: y = gelu(x) when g is NULL, else the
+/// gradient y = g · gelu'(x). y may equal x or g.
+void ck_gelu(int level, const float *x, const float *g, float *y, long n);
+
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Row kernels shared by the ops: SIMD8 loops the compiler cannot derive by itself
@@ -98,6 +99,23 @@ public enum VectorMath {
         return s
     }
 
+    /// Σ (p[i] − mean)², in eight lanes (a serial float sum does not vectorise: the
+    /// compiler may not reorder it).
+    @inline(__always)
+    public static func sumSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, mean: Float) -> Float {
+        var i = 0
+        var s8 = Vec()
+        let m = Vec(repeating: mean)
+        while i + 8 <= n {
+            let c = UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self) - m
+            s8 += c * c
+            i += 8
+        }
+        var s = s8.sum()
+        while i < n { let c = p[i] - mean; s += c * c; i += 1 }
+        return s
+    }
+
     /// Σ a[i]·b[i].
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -112,37 +130,39 @@ public enum VectorMath {
         return s
     }
 
+    /// Which C kernels the row functions below run (CKernels/RowMath.c): 2 = AVX-512F,
+    /// 1 = AVX2 + FMA, 0 = portable C. The Swift SIMD8 code above compiles for the SSE2
+    /// baseline, where exp loops ran at a fraction of the CPU's width.
+    public static let level: Int32 = SmallRowsGemm.level
+
     /// dst[i] = exp(src[i] − shift); returns Σ dst. `dst` may equal `src`.
     @inline(__always)
     public static func expShifted(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                                  _ n: Int, shift: Float) -> Float {
-        var i = 0
-        var s8 = Vec()
-        let c = Vec(repeating: shift)
-        while i + 8 <= n {
-            let e = exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vec.self) - c)
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: e, as: Vec.self)
-            s8 += e
-            i += 8
-        }
-        var s = s8.sum()
-        while i < n { let e = exp(src[i] - shift); dst[i] = e; s += e; i += 1 }
-        return s
+                                  _ n: Int, shift: Float, level: Int32 = VectorMath.level) -> Float {
+        ck_exp_shifted(level, src, dst, n, shift)
     }
 
     /// Σ exp(src[i] − shift) without storing the terms.
     @inline(__always)
-    public static func sumExpShifted(_ src: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
-        var i = 0
-        var s8 = Vec()
-        let c = Vec(repeating: shift)
-        while i + 8 <= n {
-            s8 += exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vec.self) - c)
-            i += 8
-        }
-        var s = s8.sum()
-        while i < n { s += exp(src[i] - shift); i += 1 }
-        return s
+    public static func sumExpShifted(_ src: UnsafePointer<Float>, _ n: Int, shift: Float,
+                                     level: Int32 = VectorMath.level) -> Float {
+        ck_exp_shifted(level, src, nil, n, shift)
+    }
+
+    /// One attention row in place: the softmax of row[0..<visible), zeros after it up to
+    /// `total`; a row with nothing visible (all −∞) becomes all zeros.
+    @inline(__always)
+    public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, total: Int,
+                                  level: Int32 = VectorMath.level) {
+        ck_softmax_row(level, row, visible, total)
+    }
+
+    /// GELU (tanh approximation) of n floats into `y`; with `gradient`, y = gradient · gelu'(x)
+    /// instead (the backward). `y` may alias either input.
+    @inline(__always)
+    public static func gelu(_ x: UnsafePointer<Float>, gradient: UnsafePointer<Float>? = nil,
+                            into y: UnsafeMutablePointer<Float>, count n: Int, level: Int32 = VectorMath.level) {
+        ck_gelu(level, x, gradient, y, n)
     }
 
     /// log Σ exp(p[i]) as (max, log Σ exp(p[i] − max)), kept apart so that x − lse can be

@@ -158,9 +158,12 @@ struct AttentionPlan {
                         // S = scale · Q Kᵀ over the keys this block can see  (rows, limit), ld Tk
                         BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: d, alpha: scale,
                                   a: qp + i0 * d, b: kp, c: pb, ldc: tk)
+                        // Only P V reads the scratch, and only its first `limit` columns;
+                        // kept probabilities are zero out to Tk.
+                        let width = probs == nil ? limit : tk
                         for i in i0..<i1 {
                             softmaxRow(p + i * tk, bias: biasSlab.map { $0 + i * tk }, allowed: allowed,
-                                       visible: visibleKeys(row: i, batch: bi))
+                                       visible: visibleKeys(row: i, batch: bi), width: width)
                         }
                         // O = P V  (rows, Dv)
                         BLAS.gemm(transA: false, transB: false, m: rows, n: dv, k: limit, a: pb, lda: tk, b: vp,
@@ -185,21 +188,13 @@ struct AttentionPlan {
         }
     }
 
-    /// Turns one row of scores into probabilities in place: keys past `visible` get 0.
+    /// Turns one row of scores into probabilities in place: keys from `visible` to `width` get 0.
     @inline(__always)
     private func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
-                            allowed: UnsafePointer<Bool>?, visible: Int) {
+                            allowed: UnsafePointer<Bool>?, visible: Int, width: Int) {
         if let bias { for j in 0..<visible { row[j] += bias[j] } }
         if let allowed { for j in 0..<visible where !allowed[j] { row[j] = -.infinity } }
-        let maxScore = VectorMath.max(row, visible)
-        if maxScore == -.infinity {
-            // Nothing visible (or every visible score is -inf from the bias): no attention.
-            for j in 0..<visible { row[j] = 0 }
-        } else {
-            let inv = 1 / VectorMath.expShifted(row, row, visible, shift: maxScore)
-            for j in 0..<visible { row[j] *= inv }
-        }
-        for j in visible..<tk { row[j] = 0 }
+        VectorMath.softmaxRow(row, visible: visible, total: width)
     }
 
     /// dV = Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = scale·dS K; dK = scale·dSᵀ Q.

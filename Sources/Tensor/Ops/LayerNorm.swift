@@ -17,8 +17,7 @@ extension Tensor {
                         let xr = x + r * d, yr = y + r * d
                         let mean = VectorMath.sum(xr, d) / Float(d)
                         // Two passes: Σ(x − mean)² does not cancel like Σx² − D·mean².
-                        var v: Float = 0
-                        for j in 0..<d { let c = xr[j] - mean; v += c * c }
+                        let v = VectorMath.sumSquaredDeviations(xr, d, mean: mean)
                         let rstd = 1 / (v / Float(d) + eps).squareRoot()
                         means[r] = mean
                         rstds[r] = rstd

@@ -49,20 +49,22 @@ extension Tensor {
     }
 
     /// GELU, tanh approximation (GPT-2; PyTorch `approximate="tanh"`):
-    /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+    /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Both passes run the C kernel
+    /// (`VectorMath.gelu`): the SIMD8 form of this exp-heavy loop ran at SSE2 width.
     public func gelu() -> Tensor {
-        let c: Float = 0.797_884_560_8  // √(2/π)
-        let out = mapLanes(work: 25) { x in
-            let u = c * (x + 0.044715 * x * x * x)
-            return 0.5 * x * (1 + VectorMath.tanh(u))
+        let out = Tensor.empty(shape)
+        let src = pointer, dst = out.pointer
+        Parallel.forEach(count, workPerItem: 25) { r in
+            VectorMath.gelu(src + r.lowerBound, into: dst + r.lowerBound, count: r.count)
         }
         return Tensor.record(out, op: "gelu", inputs: [self]) { g, _ in
-            self.accumulateGrad(g.zipLanes(self, work: 30) { g, x in
-                let x2 = x * x
-                let t = VectorMath.tanh(c * (x + 0.044715 * x2 * x))
-                let du = c * (1 + 3 * 0.044715 * x2)
-                return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-            }, owned: true)
+            // d/dx = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²), t the forward's tanh.
+            let dx = Tensor.empty(self.shape)
+            let gp = g.pointer, dp = dx.pointer
+            Parallel.forEach(self.count, workPerItem: 30) { r in
+                VectorMath.gelu(src + r.lowerBound, gradient: gp + r.lowerBound, into: dp + r.lowerBound, count: r.count)
+            }
+            self.accumulateGrad(dx, owned: true)
         }
     }
 
