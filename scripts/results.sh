@@ -4,7 +4,7 @@
 # call only evaluates) and writes one markdown table per dataset to $RESULTS_DIR.
 #   movielens-100k          tp, soft, xattn, xattn+perceiver (full), xattn (enc), and the
 #                           random-encoder ablation; next item + favourite genre
-#   movielens-latest-small  xattn+perceiver and tp at windows of 50 and 200 events
+#   movielens-latest-small  xattn+perceiver, tp and xattn at windows of 50 and 200 events
 #   amazon-gift-cards       tp vs xattn on review generation (ROUGE)
 # Usage: scripts/results.sh [movielens-100k|movielens-latest-small|amazon-gift-cards]...
 # Env: USERLLM_TEST_DATA (datasets, default ../shared/data), RUNS (default results/runs),
@@ -69,7 +69,7 @@ for name in "${datasets[@]}"; do
     movielens-latest-small)
         for window in 50 200; do
             run="$runs/ml-latest-small-$preset-w$window"
-            train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp"
+            train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp" "--mode xattn"
             evaluate "$run" "movielens-latest-small, preset $preset, window $window" "movielens-latest-small-w$window.md"
         done
         ;;
