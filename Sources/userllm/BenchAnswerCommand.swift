@@ -66,15 +66,7 @@ struct BenchAnswerCommand: ParsableCommand {
 
     func run() throws {
         let kind = TaskKind(rawValue: task)!
-        let context: RunContext
-        do { context = try RunContext.open(URL(fileURLWithPath: runDirectory)) } catch {
-            throw EvalCommand.fail("cannot open run \(runDirectory): \(error)")
-        }
-        let available = Evaluator(context: context).availableModels()
-        let preferred = available.first { $0.mode == .xattn && $0.perceiver } ?? available.first
-        guard let choice = model.map({ m in available.first { $0.name == m } }) ?? preferred else {
-            throw EvalCommand.fail("no finetuned model\(model.map { " '\($0)'" } ?? "") in \(runDirectory)")
-        }
+        let (context, choice) = try RunModelSelection.open(runDirectory, model: model)
         let predictor = Predictor(trained: try context.loadModel(choice))
         let count = predictor.builder.timelines.count
         let picked = (0..<min(users, count)).map { Int32($0 * count / min(users, count)) }

@@ -60,16 +60,7 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("unknown task '\(task)': use \(TaskKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let beams, beams < 1 { throw ValidationError("--beams must be at least 1") }
-        let context: RunContext
-        do { context = try RunContext.open(URL(fileURLWithPath: runDirectory)) } catch {
-            throw EvalCommand.fail("cannot open run \(runDirectory): \(error)")
-        }
-        let available = Evaluator(context: context).availableModels()
-        let preferred = available.first { $0.mode == .xattn && $0.perceiver } ?? available.first
-        guard let choice = model.map({ m in available.first { $0.name == m } }) ?? preferred else {
-            throw EvalCommand.fail(model.map { "no finetuned model '\($0)' in \(runDirectory); have: \(available.map(\.name).joined(separator: ", "))" }
-                                   ?? "\(runDirectory) has no finetuned model: run `userllm train` first")
-        }
+        let (context, choice) = try RunModelSelection.open(runDirectory, model: model)
         guard let timeline = context.builder.timelines.timeline(rawUserID: user) else {
             throw EvalCommand.fail("no user '\(user)' in \(context.config.dataset)")
         }
