@@ -47,10 +47,7 @@ struct EvalCommand: ParsableCommand {
     var markdown = false
 
     func run() throws {
-        let context: RunContext
-        do { context = try RunContext.open(URL(fileURLWithPath: runDirectory)) } catch {
-            throw EvalCommand.fail("cannot open run \(runDirectory): \(error)")
-        }
+        let context = try RunModelSelection.open(runDirectory)
         let evaluator = Evaluator(context: context)
         if let beams, beams < 1 { throw ValidationError("--beams must be at least 1") }
         var options = EvaluationOptions(limit: limit, baselines: !noBaselines, beams: beams)

@@ -7,10 +7,7 @@ import UserLLM
 /// Shared by `generate` and `bench answer`, so both name a missing model the same way.
 enum RunModelSelection {
     static func open(_ runDirectory: String, model: String?) throws -> (RunContext, ModelChoice) {
-        let context: RunContext
-        do { context = try RunContext.open(URL(fileURLWithPath: runDirectory)) } catch {
-            throw EvalCommand.fail("cannot open run \(runDirectory): \(error)")
-        }
+        let context = try open(runDirectory)
         let available = Evaluator(context: context).availableModels()
         let preferred = available.first { $0.mode == .xattn && $0.perceiver } ?? available.first
         guard let choice = model.map({ m in available.first { $0.name == m } }) ?? preferred else {
@@ -18,5 +15,12 @@ enum RunModelSelection {
                                    ?? "\(runDirectory) has no finetuned model: run `userllm train` first")
         }
         return (context, choice)
+    }
+
+    /// The run alone (`eval` picks its models itself); a run that will not open is named.
+    static func open(_ runDirectory: String) throws -> RunContext {
+        do { return try RunContext.open(URL(fileURLWithPath: runDirectory)) } catch {
+            throw EvalCommand.fail("cannot open run \(runDirectory): \(error)")
+        }
     }
 }

@@ -139,6 +139,34 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(decoded, report)
     }
 
+    /// Each row shows what its training cost (from metrics.json); `beams` widens next-item's
+    /// search only.
+    func testRowsCarryTrainingCostAndBeamsWidenNextItemOnly() throws {
+        let context = try trainedRun()
+        let evaluator = Evaluator(context: context)
+        let choice = ModelChoice(mode: .xattn, perceiver: true)
+        let report = try evaluator.evaluate(models: [choice], options: EvaluationOptions(tasks: [.nextItem], limit: 3))
+        let stages = try context.run.readMetrics().stages
+        XCTAssertEqual(report.rows.map(\.name), [choice.name, "most-popular", "encoder"])
+        XCTAssertEqual(report.rows[0].trainingSeconds, stages[choice.name]?.seconds)
+        XCTAssertEqual(report.rows[0].trainingExamples, 12 * 8)
+        XCTAssertNil(report.rows[1].trainingSeconds)
+        XCTAssertEqual(report.rows[2].trainingSeconds, stages["encoder"]?.seconds)
+        let table = report.table()
+        XCTAssertEqual(Array(table.header.suffix(2)), ["train s", "train examples"])
+        XCTAssertEqual(table.rows[0].last, "96")
+
+        let predictor = Predictor(trained: try context.loadModel(choice))
+        func flops(_ beams: Int?) -> (nextItem: Double, genre: Double) {
+            let row = evaluator.evaluate(predictor, options: EvaluationOptions(tasks: [.nextItem, .favoriteGenre], limit: 3,
+                                                                              baselines: false, beams: beams))
+            return (row.result(.nextItem)!.cost.flopsPerExample, row.result(.favoriteGenre)!.cost.flopsPerExample)
+        }
+        let narrow = flops(nil), wide = flops(30)
+        XCTAssertGreaterThan(wide.nextItem, narrow.nextItem)
+        XCTAssertEqual(wide.genre, narrow.genre)
+    }
+
     /// A reloaded model answers exactly as the first load; soft prompts go through the prefix.
     func testReloadedModelGivesTheSamePredictions() throws {
         let context = try trainedRun()
