@@ -85,13 +85,15 @@ def chatml(messages, add_generation_prompt=True):
     return out
 
 
-CHAT_PROMPTS = [
-    chatml([{"role": "user", "content": "What is the capital of France?"}]),
-    chatml([{"role": "system", "content": "You recommend movies."},
-            {"role": "user", "content": "I rated Star Wars (1977) 5/5 and Shawshank Redemption, The (1994) 4/5.\n"
-                                         "Which movie should I watch next? Answer with a title."},
-            {"role": "assistant", "content": "Try \"Empire Strikes Back, The (1980)\"."},
-            {"role": "user", "content": "Why?  Explain in 2 sentences.\n\n"}]),
+CHAT_CONVERSATIONS = [
+    [{"role": "user", "content": "What is the capital of France?"}],
+    [{"role": "system", "content": "You recommend movies."},
+     {"role": "user", "content": "I rated Star Wars (1977) 5/5 and Shawshank Redemption, The (1994) 4/5.\n"
+                                 "Which movie should I watch next? Answer with a title."},
+     {"role": "assistant", "content": "Try \"Empire Strikes Back, The (1980)\"."},
+     {"role": "user", "content": "Why?  Explain in 2 sentences.\n\n"}],
+    [{"role": "user", "content": "  leading spaces and a trailing newline\n"},
+     {"role": "assistant", "content": "ok"}],
 ]
 
 
@@ -131,6 +133,8 @@ def main():
     params.n_parallel = 1
     params.cpuparams.n_threads = 1
     params.warmup = False
+    params.use_jinja = True   # /apply-template renders the file's Jinja template itself
+    params.prefill_assistant = False  # render a final assistant turn whole, as the template does
     started = time.time()
     server = xl.Server(params)
     base = server.listening_address
@@ -141,8 +145,14 @@ def main():
                                         "parse_special": parse_special})["tokens"]
 
     cases = []
-    for text in PROBES + CHAT_PROMPTS:
+    for text in PROBES:
         cases.append({"text": text, "parse_special": True, "ids": tokenize(text, True)})
+    # Chat prompts rendered by llama.cpp from the file's own tokenizer.chat_template (Jinja).
+    for messages in CHAT_CONVERSATIONS:
+        prompt = post(base, "/apply-template", {"messages": messages, "add_generation_prompt": True})["prompt"]
+        if prompt != chatml(messages):
+            print(f"note: llama.cpp renders {messages!r} as {prompt!r}, not {chatml(messages)!r}", file=sys.stderr)
+        cases.append({"text": prompt, "messages": messages, "parse_special": True, "ids": tokenize(prompt, True)})
     for text in NO_SPECIAL:
         cases.append({"text": text, "parse_special": False, "ids": tokenize(text, False)})
     for text in random_texts(args.random, seed=11):
