@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Timelines
+import Timelines
 
 /// ChatML rendering from a template's fixed structure, and refusal of other templates.
 final class ChatTemplateTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Timelines
+import Timelines
 
 /// Streaming decode: only complete characters come out, and the pieces add up to `decode`.
 final class TokenStreamDecoderTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Timelines
+import Timelines
 
 /// Building a tokenizer from GGUF-style arrays: what it encodes on a small vocabulary, and
 /// a clear `TokenizerError` (file, key with index, reason) for every kind of broken array.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Timelines
+import Timelines
 
 /// The `smollm` pre-tokenizer (every \p{N} scalar alone, then GPT-2's pattern inside each
 /// stretch between them, as llama.cpp applies its two regexes in sequence) against the same

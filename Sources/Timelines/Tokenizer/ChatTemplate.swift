@@ -66,7 +66,8 @@ public struct ChatTemplate: Equatable, Sendable {
     /// messages' contents (special tokens not parsed), for `BPETokenizer.encode(parts:)`.
     public func parts(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> [(text: String, parseSpecial: Bool)] {
         var out: [(text: String, parseSpecial: Bool)] = []
-        if let system = defaultSystemMessage, messages.first?.role != "system" {
+        // Inside the template's loop (`loop.first`): no messages, no default system message.
+        if let system = defaultSystemMessage, let first = messages.first, first.role != "system" {
             out.append(("\(Self.start)system\n", true))
             out.append((system, false))
             out.append(("\(Self.end)\n", true))
