@@ -46,6 +46,19 @@ final class TokenizerGGUFVocabularyTests: XCTestCase {
         XCTAssertFalse(tok.isSpecial(note))
     }
 
+    /// Overlapping added tokens: the longer one wins wherever it stands, as in llama.cpp
+    /// (a leftmost-longest scan would take "xy" first in "xyzw").
+    func testLongestAddedTokenFirst() throws {
+        var v = S.vocabulary()
+        v.tokens += ["xy", "yzw"]
+        v.tokenTypes += [4, 4]
+        let tok = try BPETokenizer(vocabulary: v)
+        let xy = Int32(v.tokens.count - 2), yzw = Int32(v.tokens.count - 1)
+        XCTAssertEqual(tok.encode("xyzw"), [S.byteID("x", in: v), yzw])
+        XCTAssertEqual(tok.encode("xy zw xyzw xy"), [xy, S.id("Ġ", in: v), S.byteID("z", in: v), S.byteID("w", in: v),
+                                                     S.id("Ġ", in: v), S.byteID("x", in: v), yzw, S.id("Ġ", in: v), xy])
+    }
+
     /// Parts: special tokens only where the part allows them, the stretch between special
     /// tokens pre-tokenized as one across part boundaries.
     func testEncodePartsRefusesSpecialTokensInContent() throws {

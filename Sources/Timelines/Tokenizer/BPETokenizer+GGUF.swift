@@ -2,7 +2,7 @@
 /// so that it encodes exactly as llama.cpp does on the same file:
 ///
 /// - control and unknown tokens are atoms only when parsing special tokens, user-defined
-///   tokens always (llama.cpp's `tokenizer_st_partition`);
+///   tokens always, found longest first (llama.cpp's `tokenizer_st_partition`);
 /// - the pre-tokenizer named by `tokenizer.ggml.pre` (see `ggufPreTokenizers`);
 /// - merges by rank, lowest first and leftmost on ties; a byte without a token is dropped.
 ///
@@ -103,6 +103,7 @@ extension BPETokenizer {
                                     pad: try role(v.pad, "tokenizer.ggml.padding_token_id"))
         var options = Options()
         options.isolateNumbers = isolateNumbers
+        options.longestTokenFirst = true
         self.init(tokenBytes: tokenBytes, tokenSpelling: v.tokens.map { Optional($0) }, merges: merges,
                   addedTokens: added, options: options, roles: roles)
     }

@@ -33,6 +33,10 @@ public final class BPETokenizer: @unchecked Sendable {
         var unknownID: Int32? = nil
         /// Every \p{N} scalar is a word alone before the GPT-2 split (GGUF pre-tokenizer `smollm`).
         var isolateNumbers = false
+        /// Added tokens are found as llama.cpp finds them (longest token first, everywhere in
+        /// the text, then the next longest in what is left) instead of Hugging Face's
+        /// leftmost-longest scan; the two differ only where matches overlap.
+        var longestTokenFirst = false
     }
 
     /// `tokenBytes[id]`: the bytes a token stands for (an added token: its content's UTF-8).
@@ -54,8 +58,10 @@ public final class BPETokenizer: @unchecked Sendable {
     private let specialIDs: [String: Int32]
     private let isSpecialID: Set<Int32>
     /// Added tokens' UTF-8, and which bytes start one: most positions are rejected by one load.
-    private let addedTokenBytes: [[UInt8]]
+    let addedTokenBytes: [[UInt8]]
     private let startsAddedToken: [Bool]
+    /// Indices into `addedTokens`, longest content first (ties: lower id first).
+    let addedTokensLongestFirst: [Int]
 
     private let cacheLock = NSLock()
     /// Word → ids, keyed by a 64-bit hash of the word's bytes so a hit allocates nothing;
@@ -96,6 +102,10 @@ public final class BPETokenizer: @unchecked Sendable {
         var starts = [Bool](repeating: false, count: 256)
         for bytes in addedTokenBytes where !bytes.isEmpty { starts[Int(bytes[0])] = true }
         startsAddedToken = starts
+        let lengths = addedTokens.map { $0.content.utf8.count }
+        addedTokensLongestFirst = addedTokens.indices.sorted {
+            (lengths[$0], -addedTokens[$0].id) > (lengths[$1], -addedTokens[$1].id)
+        }
     }
 
     // MARK: - Vocabulary
@@ -184,6 +194,16 @@ public final class BPETokenizer: @unchecked Sendable {
                              addedToken: (Int32) -> Void,
                              word: (UnsafeBufferPointer<UInt8>) -> Void) {
         utf8.withUnsafeBufferPointer { bytes in
+            if options.longestTokenFirst {
+                var pieceStart = 0
+                for m in addedTokenMatchesLongestFirst(bytes, allowSpecial: allowSpecial, specialAllowed: specialAllowed) {
+                    forEachWord(inPiece: bytes, pieceStart..<m.start, word: word)
+                    addedToken(m.id)
+                    pieceStart = m.start + m.length
+                }
+                forEachWord(inPiece: bytes, pieceStart..<bytes.count, word: word)
+                return
+            }
             var pieceStart = 0
             var i = 0
             while i < bytes.count {
