@@ -4,7 +4,7 @@ import ArgumentParser
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Fetch datasets and print their statistics.",
-        subcommands: [DataFetchCommand.self, DataStatsCommand.self, DataBenchCommand.self]
+        abstract: "Fetch datasets, print their statistics, export them with our split.",
+        subcommands: [DataFetchCommand.self, DataStatsCommand.self, DataBenchCommand.self, DataExportCommand.self]
     )
 }

@@ -46,6 +46,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Comma-separated tasks to finetune on as one mixture: next-item, favorite-genre, review.")
     var tasks: String = "next-item,favorite-genre"
 
+    @Flag(help: "Only pretrain the user encoder (no tokenizer, LM or finetuning); `eval` then ranks with its item head.")
+    var encoderOnly = false
+
     @Flag(help: "Print the run's metrics as JSON on stdout.")
     var json = false
 
@@ -79,7 +82,13 @@ struct TrainCommand: ParsableCommand {
             pipeline.onProgress = { bar.update($0) }
             TrainingInterrupt.installSignalHandler()
             let start = Date()
-            let metrics = try pipeline.run(models: [chosen])
+            let metrics: RunMetrics
+            if encoderOnly {
+                try pipeline.pretrainEncoderOnly()
+                metrics = pipeline.metrics
+            } else {
+                metrics = try pipeline.run(models: [chosen])
+            }
             bar.finish()
             if json {
                 let enc = JSONEncoder()
@@ -116,6 +125,14 @@ struct TrainCommand: ParsableCommand {
                     ends.map { "\(f($0.first)) → \(f($0.last))" } ?? "-",
                     t.bestValidationLoss.map(f) ?? "-", "\(Int(t.tokensPerSecond))", String(format: "%.1f", s.seconds)]
         }
-        return TextTable.render(["stage", "steps", "train loss", "best val", "tok/s", "seconds"], rows)
+        var out = TextTable.render(["stage", "steps", "train loss", "best val", "tok/s", "seconds"], rows)
+        if let curve = m.stages["encoder"]?.learningCurve, !curve.isEmpty {
+            out += "\n\nEncoder learning curve (item head on the validation targets; best weights kept)\n"
+            out += TextTable.render(["step", "epochs", "seconds", "of which validating", "NDCG@10", "R@10"], curve.map {
+                ["\($0.step)", String(format: "%.1f", $0.epochs), String(format: "%.0f", $0.seconds),
+                 String(format: "%.0f", $0.validationSeconds), String(format: "%.4f", $0.ndcg10), String(format: "%.4f", $0.recall10)]
+            })
+        }
+        return out
     }
 }

@@ -17,6 +17,17 @@ final class PipelineTests: XCTestCase {
             XCTAssertLessThan(t.validationLosses.last!.loss, t.validationLosses.first!.loss + 1e-3, stage)
         }
         XCTAssertNotNil(metrics.stages["tokenizer"])
+        // The encoder validates on what it is for, NDCG@10 of the item head (as 1 − NDCG@10,
+        // lower is better), and each validation is a point of the saved learning curve.
+        let encoder = try XCTUnwrap(metrics.stages["encoder"])
+        let curve = try XCTUnwrap(encoder.learningCurve)
+        XCTAssertEqual(curve.map(\.step), encoder.training!.validationLosses.map(\.step))
+        for (point, v) in zip(curve, encoder.training!.validationLosses) {
+            XCTAssertEqual(Float(1 - point.ndcg10), v.loss, accuracy: 1e-6)
+            XCTAssertTrue((0...1).contains(point.recall10) && point.recall10 >= point.ndcg10)
+        }
+        XCTAssertEqual(curve.map(\.seconds), curve.map(\.seconds).sorted())
+        XCTAssertGreaterThan(curve.last!.ndcg10, 0)
     }
 
     func testFinetuningLossesFallForEachMode() throws {

@@ -16,6 +16,11 @@ public struct EvaluationOptions: Codable, Equatable, Sendable {
     /// of the catalogue more exactly: 10 beams spend their slots on prefixes shared by many
     /// titles ("Star …") and miss titles the model scores higher.
     public var beams: Int?
+    /// Also check each model's next-item search against its exact ranking on this many
+    /// users (`ExactRankingCheck`; slow: a beam as wide as the catalogue). nil: no check.
+    public var exactRankingUsers: Int?
+    /// The intervals of every metric (per-user resampling, fixed seed).
+    public var bootstrap = Bootstrap()
 
     public init(tasks: [TaskKind]? = nil, limit: Int? = nil, baselines: Bool = true, beams: Int? = nil) {
         self.tasks = tasks

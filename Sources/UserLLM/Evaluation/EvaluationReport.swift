@@ -4,7 +4,8 @@ import NN
 import Timelines
 
 /// The results of `userllm eval`: one row per model and baseline (DESIGN §5), as a table
-/// and as JSON.
+/// and as JSON, every metric with its bootstrap interval over users, the split's tie rule
+/// beside it, and any paired comparisons asked for.
 public struct EvaluationReport: Codable, Equatable, Sendable {
     public var dataset: String
     public var run: String
@@ -14,14 +15,86 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     /// Users evaluated (the --limit, or all).
     public var users: Int
     public var rows: [EvaluationRow]
+    /// The split and how it breaks timestamp ties (`LeaveLastOutSplit.tieRule`).
+    public var split: String
+    /// How the intervals were drawn (resamples, seed, level).
+    public var bootstrap: Bootstrap
+    /// Paired differences asked for (`eval --compare A,B`).
+    public var comparisons: [PairedComparison]
+    /// Beam search against the exact ranking (`eval --exact-ranking N`), per model.
+    public var exactRanking: [ExactRankingCheck]
 
-    public init(dataset: String, run: String, preset: String, part: String = "test", users: Int, rows: [EvaluationRow]) {
+    public init(dataset: String, run: String, preset: String, part: String = "test", users: Int, rows: [EvaluationRow],
+                split: String = LeaveLastOutSplit.tieRule, bootstrap: Bootstrap = Bootstrap(),
+                comparisons: [PairedComparison] = [], exactRanking: [ExactRankingCheck] = []) {
         self.dataset = dataset
         self.run = run
         self.preset = preset
         self.part = part
         self.users = users
         self.rows = rows
+        self.split = split
+        self.bootstrap = bootstrap
+        self.comparisons = comparisons
+        self.exactRanking = exactRanking
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case dataset, run, preset, part, users, rows, split, bootstrap, comparisons, exactRanking
+    }
+
+    /// Reports written before intervals existed still read (no split rule, no comparisons).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        run = try c.decode(String.self, forKey: .run)
+        preset = try c.decode(String.self, forKey: .preset)
+        part = try c.decode(String.self, forKey: .part)
+        users = try c.decode(Int.self, forKey: .users)
+        rows = try c.decode([EvaluationRow].self, forKey: .rows)
+        split = try c.decodeIfPresent(String.self, forKey: .split) ?? LeaveLastOutSplit.tieRule
+        bootstrap = try c.decodeIfPresent(Bootstrap.self, forKey: .bootstrap) ?? Bootstrap()
+        comparisons = try c.decodeIfPresent([PairedComparison].self, forKey: .comparisons) ?? []
+        exactRanking = try c.decodeIfPresent([ExactRankingCheck].self, forKey: .exactRanking) ?? []
+    }
+
+    /// The exact-ranking checks as a table.
+    public func exactRankingTable() -> (header: [String], rows: [[String]]) {
+        let header = ["model", "users", "beams", "top-10 order differs", "top-10 set differs", "overlap",
+                      "R@10 beam", "R@10 exact", "exact − beam", "s/user beam", "s/user exact"]
+        let body = exactRanking.map { c -> [String] in
+            [c.model, "\(c.users)", "\(c.beams)", "\(c.differentOrder)", "\(c.differentSet)", String(format: "%.3f", c.meanOverlap),
+             c.beamRecall10.formatted(), c.exactRecall10.formatted(), c.difference.formatted(signed: true),
+             String(format: "%.2f", c.beamSecondsPerUser), String(format: "%.2f", c.exactSecondsPerUser)]
+        }
+        return (header, body)
+    }
+
+    /// The paired comparison of rows `a` and `b` (by name) on every task both have.
+    /// Throws nothing: a name missing from the report gives an empty list.
+    public func compare(_ a: String, _ b: String) -> [PairedComparison] {
+        guard let ra = rows.first(where: { $0.name == a }), let rb = rows.first(where: { $0.name == b }) else { return [] }
+        return TaskKind.allCases.flatMap { task -> [PairedComparison] in
+            guard let x = ra.result(task), let y = rb.result(task) else { return [] }
+            return PairedComparison.compare(a, x, b, y, bootstrap: bootstrap)
+        }
+    }
+
+    /// One line under every table: the split's tie rule and the interval method.
+    public var footnote: String {
+        "split: \(split). Intervals: \(Int(bootstrap.level * 100))% percentile bootstrap over users, "
+            + "\(bootstrap.resamples) resamples, seed \(bootstrap.seed)."
+    }
+
+    /// The comparisons as a table: task, metric, A, B, A − B [interval], users.
+    public func comparisonTable() -> (header: [String], rows: [[String]]) {
+        guard let first = comparisons.first else { return ([], []) }
+        let header = ["task", "metric", first.a, first.b, "\(first.a) − \(first.b)", "users"]
+        let body = comparisons.map { c -> [String] in
+            [c.task.rawValue, c.metric, String(format: "%.3f", c.valueA), String(format: "%.3f", c.valueB),
+             c.difference.formatted(signed: true) + (c.excludesZero ? " *" : ""), "\(c.users)"]
+        }
+        return (header, body)
     }
 
     /// Columns: the metrics of the tasks present, then per-example time and FLOPs of the
@@ -42,7 +115,10 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
             var line = [row.name]
             for t in tasks {
                 let r = row.result(t)
-                line += metricNames[t]!.map { key, _ in r?.metrics[key].map { String(format: "%.4f", $0) } ?? "-" }
+                line += metricNames[t]!.map { key, _ in
+                    if let ci = r?.intervals[key] { return ci.formatted() }
+                    return r?.metrics[key].map { String(format: "%.4f", $0) } ?? "-"
+                }
             }
             if let costTask {
                 if let c = row.result(costTask)?.cost, c.examples > 0 {

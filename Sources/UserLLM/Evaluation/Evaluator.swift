@@ -45,11 +45,15 @@ public final class Evaluator {
         let perModel = tasks.reduce(0) { $0 + examples($1, limit: options.limit).count }
         let baselineExamples = options.baselines && tasks.contains(.nextItem)
             ? examples(.nextItem, limit: options.limit).count : 0
-        total = perModel * choices.count + 2 * baselineExamples
+        let exactUsers = tasks.contains(.nextItem) ? min(options.exactRankingUsers ?? 0, examples(.nextItem, limit: options.limit).count) : 0
+        total = (perModel + exactUsers) * choices.count + 2 * baselineExamples
         done = 0
         var rows: [EvaluationRow] = []
+        var checks: [ExactRankingCheck] = []
         for choice in choices {
-            rows.append(evaluate(Predictor(trained: try context.loadModel(choice)), options: options))
+            let predictor = Predictor(trained: try context.loadModel(choice))
+            rows.append(evaluate(predictor, options: options))
+            if exactUsers > 0 { checks.append(exactRankingCheck(predictor, users: exactUsers, options: options)) }
         }
         if baselineExamples > 0 { rows += try baselines(options) }
         // Training time beside the metrics: what each accuracy cost to reach.
@@ -58,9 +62,12 @@ public final class Evaluator {
             rows[i].trainingSeconds = stages[rows[i].name]?.seconds
             rows[i].trainingExamples = stages[rows[i].name]?.notes["examplesSeen"].flatMap { Int($0) }
         }
+        for i in rows.indices {
+            for j in rows[i].results.indices { rows[i].results[j].attachIntervals(options.bootstrap) }
+        }
         let users = options.limit.map { min($0, builder.timelines.count) } ?? builder.timelines.count
         return EvaluationReport(dataset: context.config.dataset, run: context.run.url.path, preset: context.config.preset.name,
-                                users: users, rows: rows)
+                                users: users, rows: rows, bootstrap: options.bootstrap, exactRanking: checks)
     }
 
     private var total = 0
@@ -95,7 +102,7 @@ public final class Evaluator {
                     cost.add(p.stats)
                     tick("\(name) \(task.rawValue)")
                 }
-                results.append(.ranking(task, metrics, cost: cost))
+                results.append(.ranking(task, metrics, cost: cost, users: exs.map(\.user)))
             case .review:
                 var rouge = RougeSummary()
                 for ex in exs {
@@ -104,10 +111,31 @@ public final class Evaluator {
                     cost.add(p.stats)
                     tick("\(name) review")
                 }
-                results.append(.review(rouge, cost: cost))
+                results.append(.review(rouge, cost: cost, users: exs.map(\.user)))
             }
         }
         return EvaluationRow(name: name, isBaseline: false, results: results)
+    }
+
+    /// The exact-ranking check of `predictor`'s next-item search on the first `users` test
+    /// users (within `options.limit`): its beam (`options.beams`, default 10) against a beam
+    /// as wide as the catalogue, which scores every title by its full log-probability.
+    public func exactRankingCheck(_ predictor: Predictor, users: Int, options: EvaluationOptions = EvaluationOptions()) -> ExactRankingCheck {
+        let exs = Array(examples(.nextItem, limit: options.limit).prefix(users))
+        let width = beams(.nextItem, options.nextItemCutoffs, options)
+        let all = max(width, predictor.itemNames.count)
+        var beam: [[String]] = [], exact: [[String]] = [], beamSeconds = 0.0, exactSeconds = 0.0
+        for ex in exs {
+            var clock = Stopwatch()
+            beam.append(predictor.predict(ex, options: PredictionOptions(beams: width)).answers.map(\.text))
+            beamSeconds += clock.lap()
+            exact.append(predictor.predict(ex, options: PredictionOptions(beams: all)).answers.prefix(10).map(\.text))
+            exactSeconds += clock.lap()
+            tick("\(predictor.trained.choice.name) exact ranking")
+        }
+        return ExactRankingCheck.compare(model: predictor.trained.choice.name, beams: width, beam: beam, exact: exact,
+                                         targets: exs.map(\.answer), beamSeconds: beamSeconds, exactSeconds: exactSeconds,
+                                         bootstrap: options.bootstrap)
     }
 
     /// Most-popular and — when the run has a pretrained encoder — the encoder's item head,
@@ -127,7 +155,7 @@ public final class Evaluator {
             popMetrics.add(ranking: ranking, target: target(ex))
             tick("most-popular")
         }
-        var rows = [EvaluationRow(name: "most-popular", isBaseline: true, results: [.ranking(.nextItem, popMetrics, cost: popCost)])]
+        var rows = [EvaluationRow(name: "most-popular", isBaseline: true, results: [.ranking(.nextItem, popMetrics, cost: popCost, users: exs.map(\.user))])]
 
         guard let recommender = try encoderRecommender() else { return rows }
         var encMetrics = RankingMetrics(cutoffs: cutoffs), encCost = InferenceCost()
@@ -138,7 +166,7 @@ public final class Evaluator {
             encMetrics.add(ranking: ranking, target: target(ex))
             tick("encoder")
         }
-        rows.append(EvaluationRow(name: "encoder", isBaseline: true, results: [.ranking(.nextItem, encMetrics, cost: encCost)]))
+        rows.append(EvaluationRow(name: "encoder", isBaseline: true, results: [.ranking(.nextItem, encMetrics, cost: encCost, users: exs.map(\.user))]))
         return rows
     }
 

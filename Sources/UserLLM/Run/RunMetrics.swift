@@ -7,11 +7,15 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         public var training: TrainerResult?
         /// Free-form facts (tokenizer size, corpus texts, trainable parameters, …).
         public var notes: [String: String]
+        /// Encoder pretraining: validation NDCG@10 / Recall@10 against steps and wall time.
+        public var learningCurve: [EncoderLearningPoint]?
 
-        public init(seconds: Double, training: TrainerResult?, notes: [String: String] = [:]) {
+        public init(seconds: Double, training: TrainerResult?, notes: [String: String] = [:],
+                    learningCurve: [EncoderLearningPoint]? = nil) {
             self.seconds = seconds
             self.training = training
             self.notes = notes
+            self.learningCurve = learningCurve
         }
     }
 

@@ -8,7 +8,11 @@ extension TrainingPipeline {
 
     /// Next-event pretraining through the encoder engineer's `EncoderPretrainer` (its
     /// windows, heads and loss), stepped by `Trainer` so it checkpoints, resumes and stops
-    /// early like every stage. Validation: the windows before each user's validation target.
+    /// early like every stage. Validation is what the encoder is for: the item head's
+    /// NDCG@10 on the validation targets (full catalogue, history masked; up to 2,048 users
+    /// spread over the dataset), reported to `Trainer` as 1 − NDCG@10 so that its "lower is
+    /// better" keeps the best-ranking weights. Every validation is a point of the learning
+    /// curve (metrics.json: stages.encoder.learningCurve).
     func pretrainEncoder() throws -> RunMetrics.Stage {
         let cfg = preset.stages.encoder
         let modelConfig = ModelChoice(mode: .xattn).modelConfig(preset)
@@ -21,24 +25,39 @@ extension TrainingPipeline {
                                              weightDecay: cfg.weightDecay, gradientClip: cfg.gradClip, seed: preset.seed))
         let windows = pretrainer.windows
         let order = BatchOrder(count: windows.count, batchSize: cfg.batchSize, seed: preset.seed &+ 13)
-        let validationExamples = context.builder.examples(.nextItem, .validation)
-        let validation = Array(spread(validationExamples, count: cfg.evalBatches * cfg.batchSize))
+        let validation = spread(context.builder.examples(.nextItem, .validation), count: 2048)
+        let recommender = EncoderRecommender(encoder: encoder, heads: heads, features: context.features)
         let t = trainer("encoder", parameters: encoder.parameters(prefix: "encoder") + heads.parameters(prefix: "heads"), config: cfg)
         let seed = preset.seed
+        let start = Date()
+        var curve: [EncoderLearningPoint] = []
+        var stepsDone = 0, validationSeconds = 0.0
         let result = try t.train(step: { s in
             let batch = EventBatch(windows: order.indices(step: s).map { windows[$0] }, timelines: context.builder.timelines,
                                    features: context.features, withTargets: true)
             encoder.isTraining = true
             encoder.dropoutGenerator = SeededGenerator(seed: seed &+ 0x5EED &+ UInt64(s))
             defer { encoder.isTraining = false }
+            stepsDone = s + 1
             return (pretrainer.loss(batch).total, batch.lengths.reduce(0, +))
         }, validate: {
-            meanLoss(validation, batchSize: cfg.batchSize) {
-                pretrainer.loss(EventBatch(examples: $0, builder: context.builder, features: context.features, withTargets: true)).total.item
-            }
+            let clock = Date()
+            let m = recommender.evaluate(validation, builder: context.builder, cutoffs: [10])
+            validationSeconds += Date().timeIntervalSince(clock)
+            curve.append(EncoderLearningPoint(step: stepsDone, epochs: Double(stepsDone * cfg.batchSize) / Double(windows.count),
+                                              seconds: Date().timeIntervalSince(start), validationSeconds: validationSeconds,
+                                              ndcg10: m.ndcg(at: 10), recall10: m.recall(at: 10)))
+            return Float(1 - m.ndcg(at: 10))
         })
+        let best = curve.max { $0.ndcg10 < $1.ndcg10 }
         return RunMetrics.Stage(seconds: result.seconds, training: result,
-                                notes: ["windows": "\(windows.count)", "parameters": "\(encoder.parameterCount)"])
+                                notes: ["windows": "\(windows.count)", "parameters": "\(encoder.parameterCount)",
+                                        "validation": "1 - NDCG@10 of the item head on \(validation.count) validation users",
+                                        "validationSeconds": String(format: "%.1f", validationSeconds),
+                                        "bestValidationNDCG@10": best.map { String(format: "%.4f", $0.ndcg10) } ?? "-",
+                                        "bestValidationRecall@10": best.map { String(format: "%.4f", $0.recall10) } ?? "-",
+                                        "bestStep": best.map { "\($0.step)" } ?? "-"],
+                                learningCurve: curve)
     }
 
     // MARK: Finetuning

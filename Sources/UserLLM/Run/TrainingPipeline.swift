@@ -54,6 +54,16 @@ public final class TrainingPipeline {
         }
     }
 
+    /// The encoder stage alone (no tokenizer, no LM): enough for `eval` to rank with the
+    /// encoder's item head beside most-popular. The vocabularies are saved so later stages
+    /// and `eval` read the same IDs.
+    public func pretrainEncoderOnly() throws {
+        if !FileManager.default.fileExists(atPath: run.vocabularyURL.appendingPathComponent("vocab-item.json").path) {
+            try context.vocabularies.save(to: run.vocabularyURL)
+        }
+        try stage("encoder", artifact: run.checkpointURL("encoder")) { try pretrainEncoder() }
+    }
+
     public func isDone(_ name: String, artifact: URL) -> Bool {
         metrics.stages[name] != nil && FileManager.default.fileExists(atPath: artifact.path)
     }
