@@ -37,7 +37,7 @@ struct TUICommand: ParsableCommand {
     var snapshot = false
     @Option(parsing: .unconditional, help: "Snapshot: the user's raw ID (default: the first by id).")
     var user: String?
-    @Option(help: "Snapshot: the cut, i.e. how many events precede the target, \(OptionBounds.text(OptionBounds.cut)) (default: all but the last).",
+    @Option(parsing: .unconditional, help: "Snapshot: the cut, i.e. how many events precede the target, \(OptionBounds.text(OptionBounds.cut)) (default: all but the last).",
             transform: OptionBounds.int(OptionBounds.cut))
     var cut: Int?
     @Option(help: "Snapshot: users | timeline | tasks | gates | attention.")

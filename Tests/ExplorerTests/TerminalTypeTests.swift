@@ -27,8 +27,12 @@ final class TerminalTypeTests: XCTestCase {
         p.standardError = out
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        // Before the fix TERM=dumb sat on a blank screen: give up after 30 s, not never.
+        let deadline = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: deadline)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        deadline.cancel()
         return (p.terminationStatus, text)
     }
 

@@ -50,8 +50,9 @@ final class FuzzTests: XCTestCase {
             let victim = names[m.below(names.count)]
             var files = target.files
             files[victim] = m.mutate(files[victim]!, kind)
+            let t0 = Date()
             let outcome = try run(target, files, label: "\(target.name) #\(i) seed \(seed) \(kind.rawValue) \(victim)")
-            stats.count(target.name, kind, outcome)
+            stats.count(target.name, kind, outcome, seconds: Date().timeIntervalSince(t0))
             if case .failed = outcome { break }
         }
         let seconds = Date().timeIntervalSince(started)
@@ -63,7 +64,7 @@ final class FuzzTests: XCTestCase {
     }
 
     /// The kept inputs: each file in Tests/Fixtures/fuzz/<target>/<case>/ replaces the
-    /// target's file of the same name.
+    /// target's file of the same name; the case's EXPECT file says "read" or "refused".
     func testRegressionInputs() throws {
         let root = PipelineFixture.packageRoot.appendingPathComponent("Tests/Fixtures/fuzz")
         let targets = try Self.targets()
@@ -74,11 +75,18 @@ final class FuzzTests: XCTestCase {
             for c in cases.sorted() {
                 var files = target.files
                 let caseDir = dir.appendingPathComponent(c)
+                var expected = "refused"
                 for name in try FileManager.default.contentsOfDirectory(atPath: caseDir.path) {
-                    files[name] = try [UInt8](Data(contentsOf: caseDir.appendingPathComponent(name)))
+                    let bytes = try Data(contentsOf: caseDir.appendingPathComponent(name))
+                    if name == "EXPECT" { expected = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+                    else { files[name] = [UInt8](bytes) }
                 }
                 let outcome = try run(target, files, label: "regression \(target.name)/\(c)")
-                if case .failed = outcome { XCTFail("regression \(target.name)/\(c)") }
+                switch outcome {
+                case .failed: XCTFail("regression \(target.name)/\(c)")
+                case .accepted: XCTAssertEqual(expected, "read", "\(target.name)/\(c) was read, expected \(expected)")
+                case .refused: XCTAssertEqual(expected, "refused", "\(target.name)/\(c) was refused, expected \(expected)")
+                }
                 replayed += 1
             }
         }
@@ -250,9 +258,11 @@ struct Stats {
     var tried = 0, accepted = 0, refused = 0, failures = 0
     var byTarget: [String: Int] = [:]
     var byKind: [String: Int] = [:]
+    var secondsByTarget: [String: Double] = [:]
 
-    mutating func count(_ target: String, _ kind: FuzzMutator.Kind, _ outcome: FuzzTests.Outcome) {
+    mutating func count(_ target: String, _ kind: FuzzMutator.Kind, _ outcome: FuzzTests.Outcome, seconds: Double) {
         tried += 1
+        secondsByTarget[target, default: 0] += seconds
         byTarget[target, default: 0] += 1
         byKind[kind.rawValue, default: 0] += 1
         switch outcome {
@@ -266,7 +276,8 @@ struct Stats {
         var s = String(format: "fuzz: %d inputs (seed %llu) in %.1f s: %d read, %d refused with a typed error, %d failures "
                        + "(crashes, hangs, untyped errors, files changed)\n", tried, seed, seconds, accepted, refused, failures)
         s += "  readers (\(byTarget.count)): " + byTarget.keys.sorted().map { "\($0) \(byTarget[$0]!)" }.joined(separator: ", ") + "\n"
-        s += "  mutations (\(byKind.count)): " + byKind.keys.sorted().map { "\($0) \(byKind[$0]!)" }.joined(separator: ", ")
+        s += "  mutations (\(byKind.count)): " + byKind.keys.sorted().map { "\($0) \(byKind[$0]!)" }.joined(separator: ", ") + "\n"
+        s += "  seconds per reader: " + secondsByTarget.keys.sorted().map { String(format: "%@ %.2f", $0, secondsByTarget[$0]!) }.joined(separator: ", ")
         return s
     }
 }
