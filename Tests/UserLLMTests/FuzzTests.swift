@@ -64,7 +64,8 @@ final class FuzzTests: XCTestCase {
     }
 
     /// The kept inputs: each file in Tests/Fixtures/fuzz/<target>/<case>/ replaces the
-    /// target's file of the same name; the case's EXPECT file says "read" or "refused".
+    /// target's file of the same name; the case's EXPECT file says "read" (a lenient
+    /// dataset load skips the bad lines; HardeningTests checks which and why) or "refused".
     func testRegressionInputs() throws {
         let root = PipelineFixture.packageRoot.appendingPathComponent("Tests/Fixtures/fuzz")
         let targets = try Self.targets()

@@ -38,8 +38,8 @@ public enum RunConfigValidation {
         try c.range("windowLength", preset.windowLength, 1...maximumLength)
         try c.range("tokenizerVocabSize", preset.tokenizerVocabSize, (256 + SpecialToken.allCases.count)...maximumVocabulary,
                     why: "256 byte tokens + \(SpecialToken.allCases.count) special tokens at least")
-        try c.range("lmBlockLength", preset.lmBlockLength, 2...max(2, preset.llm.contextLength), why: "at most llm.contextLength")
         try validate(preset.llm, at: "llm", checker: &c)
+        try c.range("lmBlockLength", preset.lmBlockLength, 2...preset.llm.contextLength, why: "at most llm.contextLength")
         try c.range("tokenizerVocabSize", preset.tokenizerVocabSize, 1...preset.llm.vocabSize, why: "at most llm.vocabSize")
         try c.range("maxAnswerTokens", preset.maxAnswerTokens, 1...preset.llm.contextLength, why: "at most llm.contextLength")
         try validate(preset.encoder, at: "encoder", checker: &c)
