@@ -16,6 +16,11 @@ static inline int userllm_colors(void) { return COLORS; }
 static inline int userllm_color_pairs(void) { return COLOR_PAIRS; }
 static inline int userllm_key_resize(void) { return KEY_RESIZE; }
 static inline int userllm_key_mouse(void) { return KEY_MOUSE; }
+// A full-screen program needs cursor addressing (terminfo `cup`); TERM=dumb has none.
+static inline int userllm_can_address_cursor(void) {
+    char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1;
+}
 
 // Attributes, colour pairs, keys and mouse buttons are function-like or computed
 // macros that Swift cannot import; the explorer reads them here.

@@ -35,7 +35,19 @@ public final class CursesTerminal: Terminal {
         setlocale(LC_ALL, "")
         // Esc must not wait a second for a following escape-sequence byte.
         setenv("ESCDELAY", "25", 0)
-        guard initscr() != nil else { throw StartError.initFailed("initscr failed (is TERM set?)") }
+        // newterm, not initscr: initscr exits the process on an unknown TERM, and TERM=dumb
+        // starts but draws nothing (a blank screen); both get a sentence instead.
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        let hint = "; use a terminal such as TERM=xterm-256color, or --snapshot for text output"
+        guard !term.isEmpty else { throw StartError.initFailed("TERM is not set" + hint) }
+        guard let screen = newterm(nil, stdout, stdin) else {
+            throw StartError.initFailed("TERM=\(Self.quoted(term)) is not a terminal type this system's terminfo knows" + hint)
+        }
+        guard userllm_can_address_cursor() != 0 else {
+            endwin()
+            delscreen(screen)
+            throw StartError.initFailed("TERM=\(Self.quoted(term)) cannot move the cursor, which a full-screen explorer needs" + hint)
+        }
         TerminalSignals.install()
         cbreak()
         noecho()
@@ -60,6 +72,12 @@ public final class CursesTerminal: Terminal {
             mouseinterval(0)
         }
         return CursesTerminal(colorMode: mode, mouse: mouseOn)
+    }
+
+    /// A TERM value for a message: control characters escaped, at most 60 characters.
+    static func quoted(_ s: String) -> String {
+        let cut = s.count > 60 ? String(s.prefix(60)) + "…" : s
+        return cut.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
     }
 
     private init(colorMode: ColorMode, mouse: Bool) {

@@ -118,8 +118,14 @@ public struct LoadIssue: Sendable, Hashable, CustomStringConvertible {
     public init(file: String, line: Int, reason: String) {
         self.file = file
         self.line = line
-        self.reason = reason
+        // A backstop: the loaders quote file text through `Excerpt`, but a reason must never
+        // carry a whole 10 MB field to the terminal, nor an invisible control character.
+        self.reason = reason.utf8.count > Self.reasonLimit || reason.unicodeScalars.contains { $0.value < 0x20 }
+            ? Excerpt.visible(reason, limit: Self.reasonLimit) : reason
     }
+
+    /// The longest reason kept whole (characters).
+    static let reasonLimit = 600
     public var description: String { "\(file):\(line): \(reason)" }
 }
 

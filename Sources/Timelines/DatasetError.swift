@@ -8,6 +8,9 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable {
     case missingFile(directory: String, expected: String)
     case unrecognizedFormat(directory: String, found: [String])
     case unknownDataset(name: String, looked: String)
+    /// Event files were read but not one event came out of them (every line refused, or
+    /// a file that is not what its name says): loading "successfully" would be a lie.
+    case noEvents(files: [String], skipped: Int, firstIssue: LoadIssue?)
 
     public var description: String {
         switch self {
@@ -22,6 +25,9 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable {
                 + " Amazon (*_5.json[.gz], reviews_*.json[.gz], meta_*.json[.gz]) or Google Local (review-*.json[.gz], meta-*.json[.gz])."
         case .unknownDataset(let name, let looked):
             return "dataset '\(name)' not found at \(looked). Run `userllm data fetch \(name)` or pass --data-dir."
+        case .noEvents(let files, let skipped, let first):
+            let why = first.map { "; the first refused: \($0)" } ?? " (the files hold no data lines)"
+            return "\(files.joined(separator: ", ")): 0 events loaded, \(skipped) lines refused\(why)"
         }
     }
 }

@@ -35,15 +35,16 @@ struct TUICommand: ParsableCommand {
 
     @Flag(help: "Render one frame to stdout and exit (no terminal needed).")
     var snapshot = false
-    @Option(help: "Snapshot: the user's raw ID (default: the first by id).")
+    @Option(parsing: .unconditional, help: "Snapshot: the user's raw ID (default: the first by id).")
     var user: String?
-    @Option(help: "Snapshot: the cut, i.e. how many events precede the target (default: all but the last).")
+    @Option(parsing: .unconditional, help: "Snapshot: the cut, i.e. how many events precede the target, \(OptionBounds.text(OptionBounds.cut)) (default: all but the last).",
+            transform: OptionBounds.int(OptionBounds.cut))
     var cut: Int?
     @Option(help: "Snapshot: users | timeline | tasks | gates | attention.")
     var view = "users"
     @Option(help: "Snapshot: next-item | favorite-genre | review.")
     var task = "next-item"
-    @Option(help: "Snapshot: WIDTHxHEIGHT.")
+    @Option(help: "Snapshot: WIDTHxHEIGHT, width \(OptionBounds.text(OptionBounds.screenWidth)), height \(OptionBounds.text(OptionBounds.screenHeight)).")
     var size = "80x24"
     @Flag(help: "Snapshot: with ANSI colours.")
     var ansi = false
@@ -71,15 +72,13 @@ struct TUICommand: ParsableCommand {
             throw ValidationError("--view must be users, timeline, tasks, gates or attention")
         }
         guard ExplorerTask(rawValue: task) != nil else { throw ValidationError("--task must be next-item, favorite-genre or review") }
-        guard parseSize(size) != nil else { throw ValidationError("--size must look like 80x24") }
+        do { _ = try OptionBounds.screenSize(size) } catch { throw ValidationError("--size \(size): \(error)") }
         if let c = colors, ColorMode(rawValue: c) == nil { throw ValidationError("--colors must be 256, 8 or mono") }
         if let p = preset { _ = try Preset.named(p) }
     }
 
     func parseSize(_ s: String) -> (Int, Int)? {
-        let p = s.lowercased().split(separator: "x")
-        guard p.count == 2, let w = Int(p[0]), let h = Int(p[1]), w > 0, h > 0 else { return nil }
-        return (w, h)
+        (try? OptionBounds.screenSize(s)).map { ($0.width, $0.height) }
     }
 
     func run() throws {

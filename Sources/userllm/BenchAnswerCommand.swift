@@ -29,7 +29,8 @@ struct BenchAnswerCommand: ParsableCommand {
     var users = 30
     @Option(help: "Timed answers per user.")
     var repeats = 10
-    @Option(help: "Beam width (default: the task's, 10 for next-item).")
+    @Option(parsing: .unconditional, help: "Beam width, \(OptionBounds.text(OptionBounds.beams)) (default: the task's, 10 for next-item).",
+            transform: OptionBounds.int(OptionBounds.beams))
     var beams: Int?
     @Flag(help: "Print one JSON object instead of the summary.")
     var json = false

@@ -30,7 +30,7 @@ struct BenchInferenceCommand: ParsableCommand {
     var repeats = 5
     @Option(help: "Users per cell (the same at every length).")
     var users = 3
-    @Option(help: "Beams (answers ranked).")
+    @Option(parsing: .unconditional, help: "Beams (answers ranked), \(OptionBounds.text(OptionBounds.beams)).", transform: OptionBounds.int(OptionBounds.beams))
     var beams = 10
     @Flag(help: "Skip the peak-memory pass.")
     var noMemory = false

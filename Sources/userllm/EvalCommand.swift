@@ -25,7 +25,8 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "The run directory (made by `userllm train`).")
     var runDirectory: String
 
-    @Option(help: "Only the first N users (quick runs).")
+    @Option(parsing: .unconditional, help: "Only the first N users (quick runs); \(OptionBounds.text(OptionBounds.users)).",
+            transform: OptionBounds.int(OptionBounds.users))
     var limit: Int?
 
     @Option(help: "Comma-separated tasks: next-item, favorite-genre, review (default: the run's).")
@@ -43,7 +44,8 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print the JSON report instead of the table.")
     var json = false
 
-    @Option(help: "Beam width for next-item ranking (default: the largest cut-off, 10).")
+    @Option(parsing: .unconditional, help: "Beam width for next-item ranking, \(OptionBounds.text(OptionBounds.beams)) (default: the largest cut-off, 10).",
+            transform: OptionBounds.int(OptionBounds.beams))
     var beams: Int?
 
     @Flag(help: "Print the table as GitHub markdown (the README's results tables).")

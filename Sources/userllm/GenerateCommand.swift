@@ -19,37 +19,42 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "The run directory.")
     var runDirectory: String
 
-    @Option(help: "The user's ID as in the dataset files (e.g. 42).")
+    // Unconditional: an ID such as "-1" is the user's, not an option ("Missing value for --user").
+    @Option(parsing: .unconditional, help: "The user's ID as in the dataset files (e.g. 42).")
     var user: String
 
     @Option(help: "next-item, favorite-genre or review.")
     var task: String = TaskKind.nextItem.rawValue
 
-    @Option(help: "Target position in the user's timeline (default: the last event, the test target).")
+    @Option(parsing: .unconditional, help: "Target position in the user's timeline, \(OptionBounds.text(OptionBounds.cut)) (default: the last event, the test target).",
+            transform: OptionBounds.int(OptionBounds.cut))
     var cut: Int?
 
     @Option(help: "Model, e.g. xattn+perceiver-full (default: the first finetuned one, xattn+perceiver preferred).")
     var model: String?
 
-    @Option(help: "Beam width (default: 10 next-item, 3 favorite-genre, 1 review).")
+    @Option(parsing: .unconditional, help: "Beam width, \(OptionBounds.text(OptionBounds.beams)) (default: 10 next-item, 3 favorite-genre, 1 review).",
+            transform: OptionBounds.int(OptionBounds.beams))
     var beams: Int?
 
     @Flag(help: "Sample free text instead of beam search.")
     var sample = false
 
-    @Option(help: "Sampling temperature.")
+    @Option(parsing: .unconditional, help: "Sampling temperature, (0, 100].", transform: OptionBounds.float(0...100, lowerExclusive: true))
     var temperature: Float = 1
 
-    @Option(help: "Sampling: keep the k most likely tokens.")
+    @Option(parsing: .unconditional, help: "Sampling: keep the k most likely tokens, \(OptionBounds.text(OptionBounds.topK)).",
+            transform: OptionBounds.int(OptionBounds.topK))
     var topK: Int?
 
-    @Option(help: "Sampling: nucleus mass.")
+    @Option(parsing: .unconditional, help: "Sampling: nucleus mass, (0, 1].", transform: OptionBounds.float(0...1, lowerExclusive: true))
     var topP: Float = 1
 
     @Option(help: "Sampling seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Answer this many times and report the median latency (the first run warms caches up).")
+    @Option(parsing: .unconditional, help: "Answer this many times and report the median latency (the first run warms caches up); \(OptionBounds.text(OptionBounds.repeats)).",
+            transform: OptionBounds.int(OptionBounds.repeats))
     var `repeat`: Int = 1
 
     @Flag(help: "Print JSON for scripts.")

@@ -37,7 +37,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Ablation: start the encoder from random weights instead of its pretraining (soft / xattn).")
     var randomEncoder = false
 
-    @Option(help: "History window in events (default: the preset's, 50). TP keeps the most recent events that fit the LLM's context.")
+    @Option(parsing: .unconditional, help: "History window in events, \(OptionBounds.text(OptionBounds.window)) (default: the preset's, 50). TP keeps the most recent events that fit the LLM's context.",
+            transform: OptionBounds.int(OptionBounds.window))
     var window: Int?
 
     @Option(name: .customLong("run"), help: "Run directory (default $USERLLM_HOME/runs/<dataset>-<preset>).")

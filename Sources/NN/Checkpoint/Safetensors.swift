@@ -19,7 +19,11 @@ public enum Safetensors {
     public static func read(_ url: URL) throws -> SafetensorsFile {
         let data: Data
         do {
+            // Only a regular file (a FIFO would block, /dev/zero never end); mapped, not read.
+            close(try FileBytes.openRegular(url.path, forReading: true))
             data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch let failure as FileBytes.Failure {
+            throw SafetensorsError(file: url.path, reason: .io(failure.reason))
         } catch {
             throw SafetensorsError(file: url.path, reason: .io("cannot read: \(error.localizedDescription)"))
         }
@@ -42,11 +46,15 @@ public enum Safetensors {
         guard headerBytes.first == UInt8(ascii: "{") else {
             throw fail(.badJSON("header does not start with '{'"))
         }
+        // The header nests 3 deep; the JSON parser recurses, so a hostile one must not.
+        let depth = headerBytes.withUnsafeBytes { JSONNesting.depth($0, limit: 16) }
+        guard depth <= 16 else { throw fail(.badJSON("nested more than 16 levels deep (a header nests 3)")) }
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: headerBytes)
         } catch {
-            throw fail(.badJSON("\(error.localizedDescription)"))
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw fail(.badJSON(String(detail.prefix(200))))
         }
         guard let object = json as? [String: Any] else { throw fail(.badJSON("header is not a JSON object")) }
 
@@ -79,8 +87,9 @@ public enum Safetensors {
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            let expected = overflow ? Int.max : elements.multipliedReportingOverflow(by: dtype.byteSize).partialValue
-            guard !overflow, expected == end - begin else {
+            let (bytes, bytesOverflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+            let expected = overflow || bytesOverflow ? Int.max : bytes
+            guard !overflow, !bytesOverflow, expected == end - begin else {
                 throw fail(name, .byteLengthMismatch(expected: expected, actual: end - begin))
             }
             headers.append(Header(name: name, dtype: dtype, shape: shape, begin: begin, end: end))

@@ -42,7 +42,8 @@ public struct SafetensorsError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let what = tensor.map { "tensor '\($0)': " } ?? ""
+        // A hostile header may name a tensor with 10 MB of text: quote at most 200 characters.
+        let what = tensor.map { "tensor '\($0.count > 200 ? String($0.prefix(200)) + "…" : $0)': " } ?? ""
         return "\(file): \(what)\(reason.explanation)"
     }
 }

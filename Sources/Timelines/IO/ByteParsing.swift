@@ -52,6 +52,14 @@ enum ByteParsing {
         return negative ? -v : v
     }
 
+    /// A rating as the events store it: a Float that is finite. `1e300` parses as a Double
+    /// but is +inf as a Float, and would reach the model as inf.
+    static func rating(_ d: Double?) -> Float? {
+        guard let d, d.isFinite else { return nil }
+        let f = Float(d)
+        return f.isFinite ? f : nil
+    }
+
     private static let pow10: [Double] = (0...17).map { pow(10.0, Double($0)) }
 
     private static func viaStrtod(_ b: UnsafeBufferPointer<UInt8>) -> Double? {

@@ -1,3 +1,4 @@
+import AtomicIO
 import CZlib
 import Foundation
 
@@ -19,8 +20,17 @@ final class ByteSource {
 
     init(path: String) throws {
         self.path = path
-        guard let f = fopen(path, "rb") else {
-            throw DatasetError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        // Only a regular file: a FIFO named ratings.csv would block the load forever, and a
+        // device such as /dev/zero would never end.
+        let fd: Int32
+        do { fd = try FileBytes.openRegular(path, forReading: true) } catch let failure as FileBytes.Failure {
+            let reason = failure.reason.hasPrefix("cannot read: ") ? String(failure.reason.dropFirst(13)) : failure.reason
+            throw DatasetError.unreadable(path: path, reason: reason)
+        }
+        guard let f = fdopen(fd, "rb") else {
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw DatasetError.unreadable(path: path, reason: why)
         }
         file = f
         var magic = [UInt8](repeating: 0, count: 2)

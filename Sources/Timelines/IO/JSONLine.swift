@@ -1,13 +1,34 @@
+import AtomicIO
 import Foundation
 
 /// One JSON Lines record as a dictionary. Amazon's 2014 metadata is not JSON but Python
 /// literals (single quotes, True/None), so those lines go through `PythonLiteral`.
 enum JSONLine {
-    static func object(_ line: UnsafeBufferPointer<UInt8>, allowPythonLiteral: Bool) -> [String: Any]? {
+    /// Nesting deeper than this is refused before any parser sees the line: a reader of
+    /// untrusted text must not recurse without bound (a record nested 40,000 levels deep
+    /// overflowed the stack). 64: Amazon's deepest real records (2014 `categories`) nest 3.
+    static let maximumDepth = 64
+
+    /// Why a line is not a record, for the loader to report with its file and line.
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The line as a dictionary, or a `Refusal` saying why not.
+    static func object(_ line: UnsafeBufferPointer<UInt8>, allowPythonLiteral: Bool) throws -> [String: Any] {
+        let depth = JSONNesting.depth(UnsafeRawBufferPointer(line), limit: maximumDepth)
+        if depth > maximumDepth {
+            throw Refusal(description: "nested more than \(maximumDepth) levels deep (refused: a record is a flat object)")
+        }
         let data = Data(buffer: line)
-        if let obj = try? JSONSerialization.jsonObject(with: data, options: []) as? [String: Any] { return obj }
-        guard allowPythonLiteral, let text = ByteParsing.utf8(line) else { return nil }
-        return PythonLiteral.parse(text) as? [String: Any]
+        if let parsed = try? JSONSerialization.jsonObject(with: data, options: []) {
+            guard let obj = parsed as? [String: Any] else { throw Refusal(description: "a JSON value but not an object") }
+            return obj
+        }
+        if allowPythonLiteral, let text = ByteParsing.utf8(line), let obj = PythonLiteral.parse(text) as? [String: Any] {
+            return obj
+        }
+        throw Refusal(description: "not a JSON object")
     }
 
     static func string(_ v: Any?) -> String? {
@@ -16,11 +37,13 @@ enum JSONLine {
         return nil
     }
 
-    /// A number (JSON number or a numeric string such as "5.0"); nil otherwise.
+    /// A finite number (JSON number or a numeric string such as "5.0"); nil otherwise —
+    /// "nan", "inf" and "1e999" are not numbers a rating or a time can be.
     static func number(_ v: Any?) -> Double? {
-        if let n = v as? NSNumber { return n.doubleValue }
-        if let s = v as? String { return Double(s.trimmingCharacters(in: .whitespaces)) }
-        return nil
+        var d: Double?
+        if let n = v as? NSNumber { d = n.doubleValue }
+        if let s = v as? String { d = Double(s.trimmingCharacters(in: .whitespaces)) }
+        return d.flatMap { $0.isFinite ? $0 : nil }
     }
 
     static func isNull(_ v: Any?) -> Bool { v == nil || v is NSNull }
@@ -41,8 +64,13 @@ enum PythonLiteral {
 
         mutating func skipSpace() { while i < chars.count, chars[i].properties.isWhitespace { i += 1 } }
 
+        /// Containers open around the current position; `JSONLine.object` pre-checks the
+        /// depth, this keeps the parser itself safe when called on unchecked text.
+        var depth = 0
+
         mutating func value() -> Any? {
             skipSpace()
+            guard depth < JSONLine.maximumDepth else { return nil }
             guard i < chars.count else { return nil }
             switch chars[i] {
             case "{": return dict()
@@ -54,6 +82,8 @@ enum PythonLiteral {
 
         mutating func dict() -> [String: Any]? {
             i += 1
+            depth += 1
+            defer { depth -= 1 }
             var out: [String: Any] = [:]
             skipSpace()
             if i < chars.count, chars[i] == "}" { i += 1; return out }
@@ -74,6 +104,8 @@ enum PythonLiteral {
 
         mutating func list(close: Unicode.Scalar) -> [Any]? {
             i += 1
+            depth += 1
+            defer { depth -= 1 }
             var out: [Any] = []
             skipSpace()
             if i < chars.count, chars[i] == close { i += 1; return out }

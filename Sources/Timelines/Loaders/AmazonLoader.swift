@@ -29,12 +29,14 @@ struct AmazonLoader {
 
     private func readReviews(_ path: String) throws {
         let file = fileName(path)
+        context.eventFiles.append(file)
         var seen = Set<Int>()
         var duplicates = 0
         try context.readLines(path) { line, n in
             if line.isEmpty { return }
-            guard let obj = JSONLine.object(line, allowPythonLiteral: true) else {
-                return try context.refuse(file, n, "not a JSON object")
+            let obj: [String: Any]
+            do { obj = try JSONLine.object(line, allowPythonLiteral: true) } catch {
+                return try context.refuse(file, n, "\(error)")
             }
             guard let reviewer = obj["reviewerID"] as? String, !reviewer.isEmpty else {
                 return try context.refuse(file, n, "missing reviewerID")
@@ -42,10 +44,10 @@ struct AmazonLoader {
             guard let asin = obj["asin"] as? String, !asin.isEmpty else { return try context.refuse(file, n, "missing asin") }
             var rating: Float?
             if !JSONLine.isNull(obj["overall"]) {
-                guard let r = JSONLine.number(obj["overall"]) else {
-                    return try context.refuse(file, n, "overall '\(obj["overall"]!)' is not a number")
+                guard let r = ByteParsing.rating(JSONLine.number(obj["overall"])) else {
+                    return try context.refuse(file, n, "overall \(Excerpt.quoted("\(obj["overall"]!)")) is not a finite number")
                 }
-                rating = Float(r)
+                rating = r
             }
             guard let time = JSONLine.number(obj["unixReviewTime"]).flatMap({ Int64(exactly: $0.rounded()) }) else {
                 return try context.refuse(file, n, "missing or non-numeric unixReviewTime")
@@ -68,8 +70,9 @@ struct AmazonLoader {
         var filled = Set<Int32>()
         try context.readLines(path) { line, n in
             if line.isEmpty { return }
-            guard let obj = JSONLine.object(line, allowPythonLiteral: true) else {
-                return try context.refuse(file, n, "not a JSON object (nor a Python literal)")
+            let obj: [String: Any]
+            do { obj = try JSONLine.object(line, allowPythonLiteral: true) } catch {
+                return try context.refuse(file, n, "\(error)")
             }
             guard let asin = obj["asin"] as? String, !asin.isEmpty else { return try context.refuse(file, n, "missing asin") }
             var idx = assembly.itemIDs.lookup(asin)

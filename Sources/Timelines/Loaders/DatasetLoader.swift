@@ -18,6 +18,10 @@ extension Dataset {
         case .amazon: try AmazonLoader(directory: dir, context: context, into: assembly).load()
         case .googleLocal: try GoogleLocalLoader(directory: dir, context: context, into: assembly).load()
         }
+        if assembly.events.isEmpty && !context.eventFiles.isEmpty {
+            throw DatasetError.noEvents(files: context.eventFiles, skipped: context.report.skipped,
+                                        firstIssue: context.report.issues.first)
+        }
         return assembly.build(name: name ?? directory.standardizedFileURL.lastPathComponent, domain: format.domain,
                               report: context.report, format: format, directory: dir)
     }

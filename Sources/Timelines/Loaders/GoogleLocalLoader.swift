@@ -28,8 +28,9 @@ struct GoogleLocalLoader {
         var duplicates = 0
         try context.readLines(path) { line, n in
             if line.isEmpty { return }
-            guard let obj = JSONLine.object(line, allowPythonLiteral: false) else {
-                return try context.refuse(file, n, "not a JSON object")
+            let obj: [String: Any]
+            do { obj = try JSONLine.object(line, allowPythonLiteral: false) } catch {
+                return try context.refuse(file, n, "\(error)")
             }
             guard let id = obj["gmap_id"] as? String, !id.isEmpty else { return try context.refuse(file, n, "missing gmap_id") }
             let name = (obj["name"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? id
@@ -48,10 +49,12 @@ struct GoogleLocalLoader {
 
     private func readReviews(_ path: String, catalogue: Bool) throws {
         let file = fileName(path)
+        context.eventFiles.append(file)
         try context.readLines(path) { line, n in
             if line.isEmpty { return }
-            guard let obj = JSONLine.object(line, allowPythonLiteral: false) else {
-                return try context.refuse(file, n, "not a JSON object")
+            let obj: [String: Any]
+            do { obj = try JSONLine.object(line, allowPythonLiteral: false) } catch {
+                return try context.refuse(file, n, "\(error)")
             }
             guard let userRaw = JSONLine.string(obj["user_id"]), !userRaw.isEmpty else { return try context.refuse(file, n, "missing user_id") }
             guard let place = obj["gmap_id"] as? String, !place.isEmpty else { return try context.refuse(file, n, "missing gmap_id") }
@@ -60,14 +63,16 @@ struct GoogleLocalLoader {
             }
             var rating: Float?
             if !JSONLine.isNull(obj["rating"]) {
-                guard let r = JSONLine.number(obj["rating"]) else { return try context.refuse(file, n, "rating is not a number") }
-                rating = Float(r)
+                guard let r = ByteParsing.rating(JSONLine.number(obj["rating"])) else {
+                    return try context.refuse(file, n, "rating \(Excerpt.quoted("\(obj["rating"]!)")) is not a finite number")
+                }
+                rating = r
             }
             let item: Int32
             if let i = assembly.itemIDs.lookup(place) {
                 item = i
             } else if catalogue {
-                return try context.refuse(file, n, "unknown gmap_id '\(place)' (not in the meta file)")
+                return try context.refuse(file, n, "unknown gmap_id \(Excerpt.quoted(place)) (not in the meta file)")
             } else {
                 item = assembly.addItem(rawID: place, name: (obj["name"] as? String) ?? place, categories: [])!
             }

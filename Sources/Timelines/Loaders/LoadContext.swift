@@ -6,6 +6,9 @@ final class LoadContext {
     /// Issues kept in full; the rest are only counted (a broken 20M-line file stays small).
     static let keptIssues = 200
 
+    /// The files read for events; a load that read some and got no event is an error.
+    var eventFiles: [String] = []
+
     init(strict: Bool) { self.strict = strict }
 
     func refuse(_ file: String, _ line: Int, _ reason: String) throws {

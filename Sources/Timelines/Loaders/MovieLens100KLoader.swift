@@ -53,7 +53,7 @@ struct MovieLens100KLoader {
             if let y = yearSuffix(of: title) { attributes["year"] = y }
             if !text[2].isEmpty { attributes["release_date"] = text[2] }
             if assembly.addItem(rawID: raw, name: title, categories: genres, attributes: attributes) == nil {
-                try context.refuse(file, n, "movie id \(raw) listed twice")
+                try context.refuse(file, n, "movie id \(Excerpt.quoted(raw)) listed twice")
             }
         }
     }

@@ -37,7 +37,7 @@ struct MovieLens1MLoader {
             if let y = yearSuffix(of: title) { attributes["year"] = y }
             let genres = genreText.split(separator: "|").map(String.init)
             if assembly.addItem(rawID: raw, name: title, categories: genres, attributes: attributes) == nil {
-                try context.refuse(file, n, "MovieID \(raw) listed twice")
+                try context.refuse(file, n, "MovieID \(Excerpt.quoted(raw)) listed twice")
             }
         }
     }

@@ -34,7 +34,7 @@ struct MovieLensCSVLoader {
             }
             let idBytes = splitter.bytes(0, of: line)
             guard ByteParsing.int64(idBytes) != nil else {
-                return try context.refuse(file, n, "movieId '\(String(decoding: idBytes, as: UTF8.self))' is not an integer")
+                return try context.refuse(file, n, "movieId \(Excerpt.quoted(idBytes)) is not an integer")
             }
             let titleBytes = splitter.unquoted(1, of: line)
             let genreBytes = splitter.unquoted(2, of: line)
@@ -47,7 +47,7 @@ struct MovieLensCSVLoader {
             if let y = yearSuffix(of: title) { attributes["year"] = y }
             let raw = String(decoding: idBytes, as: UTF8.self)
             if assembly.addItem(rawID: raw, name: title.trimmingTrailingSpaces(), categories: genres, attributes: attributes) == nil {
-                try context.refuse(file, n, "movieId \(raw) listed twice")
+                try context.refuse(file, n, "movieId \(Excerpt.quoted(raw)) listed twice")
             }
         }
     }
@@ -65,7 +65,7 @@ struct MovieLensCSVLoader {
                 return try context.refuse(file, n, "expected 4 fields (userId, movieId, tag, timestamp)")
             }
             guard let item = assembly.itemIDs.lookup(splitter.bytes(1, of: line)) else {
-                return try context.refuse(file, n, "unknown movie '\(String(decoding: splitter.bytes(1, of: line), as: UTF8.self))'")
+                return try context.refuse(file, n, "unknown movie \(Excerpt.quoted(splitter.bytes(1, of: line)))")
             }
             guard let tag = splitter.unquoted(2, of: line).withUnsafeBufferPointer(ByteParsing.utf8) else {
                 return try context.refuse(file, n, "tag is not valid UTF-8")

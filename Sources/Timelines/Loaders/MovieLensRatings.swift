@@ -8,6 +8,7 @@ struct MovieLensRatings {
     /// `headerPrefix`: a first line starting with it is a header and skipped.
     func read(_ path: String, mode: FieldSplitter.Mode, headerPrefix: String?) throws {
         let file = fileName(path)
+        context.eventFiles.append(file)
         var splitter = FieldSplitter(mode)
         let header = headerPrefix.map { Array($0.utf8) }
         assembly.reserveEvents(forFile: path, bytesPerLine: 20)
@@ -20,18 +21,21 @@ struct MovieLensRatings {
             }
             let movie = splitter.bytes(1, of: line)
             guard let item = assembly.itemIDs.lookup(movie) else {
-                return try context.refuse(file, n, "unknown movie '\(String(decoding: movie, as: UTF8.self))' (not in the movie list)")
+                return try context.refuse(file, n, "unknown movie \(Excerpt.quoted(movie)) (not in the movie list)")
             }
-            guard let rating = ByteParsing.double(splitter.bytes(2, of: line)) else {
-                return try context.refuse(file, n, "rating '\(String(decoding: splitter.bytes(2, of: line), as: UTF8.self))' is not a number")
+            guard let value = ByteParsing.double(splitter.bytes(2, of: line)) else {
+                return try context.refuse(file, n, "rating \(Excerpt.quoted(splitter.bytes(2, of: line))) is not a number")
+            }
+            guard let rating = ByteParsing.rating(value) else {
+                return try context.refuse(file, n, "rating \(Excerpt.quoted(splitter.bytes(2, of: line))) is beyond a 32-bit float (±3.4e38)")
             }
             guard let time = ByteParsing.integralTimestamp(splitter.bytes(3, of: line)) else {
-                return try context.refuse(file, n, "timestamp '\(String(decoding: splitter.bytes(3, of: line), as: UTF8.self))' is not an integer")
+                return try context.refuse(file, n, "timestamp \(Excerpt.quoted(splitter.bytes(3, of: line))) is not an integer")
             }
             guard let user = assembly.userIDs.intern(splitter.bytes(0, of: line)) else {
                 return try context.refuse(file, n, "user ID is not valid UTF-8")
             }
-            assembly.events.append(Event(user: user, item: item, rating: Float(rating), timestamp: time))
+            assembly.events.append(Event(user: user, item: item, rating: rating, timestamp: time))
         }
     }
 }

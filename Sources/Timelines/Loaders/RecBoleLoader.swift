@@ -36,7 +36,7 @@ struct RecBoleLoader {
             return Column(name: String(parts.first ?? ""), type: parts.count > 1 ? String(parts[1]) : "token")
         }
         for c in cols where !["token", "token_seq", "float", "float_seq"].contains(c.type) {
-            throw DatasetError.malformed(LoadIssue(file: file, line: 1, reason: "header column '\(c.name)' has unknown type '\(c.type)'"))
+            throw DatasetError.malformed(LoadIssue(file: file, line: 1, reason: "header column \(Excerpt.quoted(c.name)) has unknown type \(Excerpt.quoted(c.type))"))
         }
         return cols
     }
@@ -64,10 +64,10 @@ struct RecBoleLoader {
             var fields: [String] = []
             for k in 0..<columns.count {
                 guard let s = ByteParsing.utf8(splitter.bytes(k, of: line)) else {
-                    return try context.refuse(file, n, "field '\(columns[k].name)' is not valid UTF-8")
+                    return try context.refuse(file, n, "field \(Excerpt.quoted(columns[k].name)) is not valid UTF-8")
                 }
                 if columns[k].type == "float", !s.isEmpty, Double(s) == nil {
-                    return try context.refuse(file, n, "field '\(columns[k].name)' = '\(s)' is not a number")
+                    return try context.refuse(file, n, "field \(Excerpt.quoted(columns[k].name)) = \(Excerpt.quoted(s)) is not a number")
                 }
                 fields.append(s)
             }
@@ -81,7 +81,7 @@ struct RecBoleLoader {
                 attributes[c.name] = fields[k]
             }
             if assembly.addItem(rawID: raw, name: name, categories: categories, attributes: attributes) == nil {
-                try context.refuse(file, n, "item_id \(raw) listed twice")
+                try context.refuse(file, n, "item_id \(Excerpt.quoted(raw)) listed twice")
             }
         }
     }
@@ -116,6 +116,7 @@ struct RecBoleLoader {
 
     private func readEvents(_ path: String, catalogue: Bool) throws {
         let file = fileName(path)
+        context.eventFiles.append(file)
         var splitter = FieldSplitter(.separator(0x09))
         var columns: [Column] = []
         var userCol = -1, itemCol = -1, ratingCol = -1, timeCol = -1, textCol = -1
@@ -142,7 +143,7 @@ struct RecBoleLoader {
             let item: Int32
             if catalogue {
                 guard let i = assembly.itemIDs.lookup(itemBytes) else {
-                    return try context.refuse(file, n, "unknown item_id '\(String(decoding: itemBytes, as: UTF8.self))' (not in the .item file)")
+                    return try context.refuse(file, n, "unknown item_id \(Excerpt.quoted(itemBytes)) (not in the .item file)")
                 }
                 item = i
             } else {
@@ -152,17 +153,20 @@ struct RecBoleLoader {
             var rating: Float?
             if ratingCol >= 0 {
                 let b = splitter.bytes(ratingCol, of: line)
-                guard let r = ByteParsing.double(b) else {
-                    return try context.refuse(file, n, "rating '\(String(decoding: b, as: UTF8.self))' is not a number")
+                guard let d = ByteParsing.double(b) else {
+                    return try context.refuse(file, n, "rating \(Excerpt.quoted(b)) is not a number")
                 }
-                rating = Float(r)
+                guard let r = ByteParsing.rating(d) else {
+                    return try context.refuse(file, n, "rating \(Excerpt.quoted(b)) is beyond a 32-bit float (±3.4e38)")
+                }
+                rating = r
             }
             // Without a timestamp column, file order is the timeline order.
             var time = Int64(n)
             if timeCol >= 0 {
                 let b = splitter.bytes(timeCol, of: line)
                 guard let t = ByteParsing.integralTimestamp(b) else {
-                    return try context.refuse(file, n, "timestamp '\(String(decoding: b, as: UTF8.self))' is not an integer")
+                    return try context.refuse(file, n, "timestamp \(Excerpt.quoted(b)) is not an integer")
                 }
                 time = t
             }

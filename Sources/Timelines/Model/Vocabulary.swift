@@ -85,7 +85,27 @@ public struct Vocabulary: Codable, Sendable, Equatable {
         try AtomicFile.write(try encoder.encode(self), to: url)
     }
 
+    /// Reads a saved vocabulary; a file that is not one is a `DatasetError` naming it.
     public static func load(from url: URL) throws -> Vocabulary {
-        try JSONDecoder().decode(Vocabulary.self, from: Data(contentsOf: url))
+        do {
+            // 1 GiB: the largest real vocabulary (millions of Amazon products) is ~100 MB.
+            let data = try FileBytes.read(url, limit: 1 << 30)
+            return try JSONDecoder().decode(Vocabulary.self, from: FileBytes.droppingUTF8BOM(data))
+        } catch let failure as FileBytes.Failure {
+            throw DatasetError.unreadable(path: url.path, reason: failure.reason)
+        } catch let error as DecodingError {
+            throw DatasetError.unreadable(path: url.path, reason: "not a saved vocabulary: \(Self.describe(error))")
+        }
+    }
+
+    /// A decoding error in words, without Foundation's "NSCocoaErrorDomain" wrapper.
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let ctx): return "missing key '\((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx):
+            let at = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            return Excerpt.visible((at.isEmpty ? "" : "'\(at)': ") + ctx.debugDescription)
+        @unknown default: return Excerpt.visible("\(error)")
+        }
     }
 }

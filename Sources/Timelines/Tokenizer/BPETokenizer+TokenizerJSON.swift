@@ -11,13 +11,20 @@ import Foundation
 /// `post_processor` (e.g. RoBERTa's <s> ... </s> template) is ignored: `encode` returns the
 /// text's ids and callers add BOS/EOS themselves.
 extension BPETokenizer {
+    /// Ids at or beyond this are refused: the tables are indexed by id, so one id of
+    /// 2,147,483,646 would allocate 17 GB. 2^21: ten times the largest vocabularies in use
+    /// (Gemma's 262,144).
+    public static let maximumVocabularySize = 1 << 21
+    /// Files beyond this are refused before reading. 256 MiB: real ones are 2–35 MB.
+    public static let maximumFileBytes = 256 << 20
+
     /// Loads a `tokenizer.json`.
     public static func load(from url: URL) throws -> BPETokenizer {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TokenizerError(file: url.path, key: "", reason: "cannot read the file (\(error.localizedDescription))")
+            data = try FileBytes.read(url, limit: maximumFileBytes)
+        } catch let failure as FileBytes.Failure {
+            throw TokenizerError(file: url.path, key: "", reason: failure.reason)
         }
         return try BPETokenizer(tokenizerJSON: data, file: url.path)
     }
@@ -27,16 +34,19 @@ extension BPETokenizer {
         func fail(_ key: String, _ reason: String) -> TokenizerError {
             TokenizerError(file: file, key: key, reason: reason)
         }
+        // Real files nest 4 deep; the JSON parser recurses, so a hostile file must not.
+        let depth = data.withUnsafeBytes { JSONNesting.depth($0, limit: 64) }
+        guard depth <= 64 else { throw fail("", "nested more than 64 levels deep (a tokenizer.json nests about 4)") }
         let root: [String: Any]
         do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            guard let object = try JSONSerialization.jsonObject(with: FileBytes.droppingUTF8BOM(data)) as? [String: Any] else {
                 throw fail("", "the top level is not a JSON object")
             }
             root = object
         } catch let error as TokenizerError {
             throw error
         } catch {
-            throw fail("", "not valid JSON (\(error.localizedDescription))")
+            throw fail("", "not valid JSON (\(Self.jsonErrorText(error)))")
         }
 
         var options = Options()
@@ -85,8 +95,11 @@ extension BPETokenizer {
         }
         var spellingForID: [Int: String] = [:]
         for (token, value) in vocab {
-            guard let id = value as? Int, id >= 0, id < Int(Int32.max) else {
-                throw fail("model.vocab[\(Self.quoted(token))]", "id \(value) is not a non-negative integer")
+            guard let id = value as? Int, id >= 0 else {
+                throw fail("model.vocab[\(Self.quoted(Self.cut(token)))]", "id \(Excerpt.visible("\(value)")) is not a non-negative integer")
+            }
+            guard id < Self.maximumVocabularySize else {
+                throw fail("model.vocab[\(Self.quoted(Self.cut(token)))]", "id \(id) is out of range 0..<\(Self.maximumVocabularySize)")
             }
             if let other = spellingForID[id] {
                 throw fail("model.vocab", "id \(id) is given to both \(Self.quoted(other)) and \(Self.quoted(token))")
@@ -101,8 +114,11 @@ extension BPETokenizer {
         for (n, entry) in addedList.enumerated() {
             let at = "added_tokens[\(n)]"
             guard let entry = entry as? [String: Any] else { throw fail(at, "not a JSON object") }
-            guard let id = entry["id"] as? Int, id >= 0, id < Int(Int32.max) else {
+            guard let id = entry["id"] as? Int, id >= 0 else {
                 throw fail("\(at).id", "missing or not a non-negative integer")
+            }
+            guard id < Self.maximumVocabularySize else {
+                throw fail("\(at).id", "id \(id) is out of range 0..<\(Self.maximumVocabularySize)")
             }
             guard let content = entry["content"] as? String, !content.isEmpty else {
                 throw fail("\(at).content", "missing or not a non-empty string")
@@ -118,6 +134,9 @@ extension BPETokenizer {
                 normalized: try Self.bool(entry, "normalized", default: false, at: at, fail)))
         }
 
+        // Without byte tokens nothing can be encoded, and an empty vocabulary made every
+        // answer "rank 1" in evaluation.
+        guard !spellingForID.isEmpty else { throw fail("model.vocab", "is empty: a BPE needs at least its byte tokens") }
         let size = max(spellingForID.keys.max() ?? -1, added.map { Int($0.id) }.max() ?? -1) + 1
         var tokenBytes = [[UInt8]](repeating: [], count: size)
         var spelling = [String?](repeating: nil, count: size)
@@ -213,12 +232,22 @@ extension BPETokenizer {
         return out
     }
 
+    /// What JSONSerialization says is wrong, without the "NSCocoaErrorDomain error 3840" wrapper.
+    static func jsonErrorText(_ error: Error) -> String {
+        let ns = error as NSError
+        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return Excerpt.visible(detail) }
+        return Excerpt.visible(ns.localizedDescription)
+    }
+
     private static func bool(_ object: [String: Any], _ key: String, default value: Bool, at path: String,
                              _ fail: (String, String) -> TokenizerError) throws -> Bool {
         guard let raw = object[key], !(raw is NSNull) else { return value }
         guard let flag = raw as? Bool else { throw fail("\(path).\(key)", "\(raw) is not true or false") }
         return flag
     }
+
+    /// A token cut for an error message (a hostile file may hold a 10 MB "token").
+    static func cut(_ s: String) -> String { s.count > Excerpt.defaultLimit ? String(s.prefix(Excerpt.defaultLimit)) + "…" : s }
 
     /// A JSON string literal (UTF-8 kept as is, control characters escaped).
     static func quoted(_ s: String) -> String {

@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 
 /// Model sizes and per-stage training settings (DESIGN §4 presets). The files in
@@ -57,13 +58,18 @@ public struct Preset: Codable, Equatable, Sendable {
 
     public static func load(from url: URL) throws -> Preset {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw RunError.badPreset("\(url.path): \(error.localizedDescription)") }
+        do { data = try FileBytes.read(url, limit: 1 << 20) } catch { throw RunError.badPreset("\(error)") }
         return try decode(data, file: url.path)
     }
 
+    /// Decodes and validates (`RunConfigValidation`): a preset that decodes but asks for
+    /// zero heads or a terabyte of weights is refused here, naming the key.
     static func decode(_ data: Data, file: String) throws -> Preset {
-        do { return try JSONDecoder().decode(Preset.self, from: data) } catch {
+        let preset: Preset
+        do { preset = try JSONDecoder().decode(Preset.self, from: FileBytes.droppingUTF8BOM(data)) } catch {
             throw RunError.badPreset("\(file): \(RunError.describe(error))")
         }
+        try RunConfigValidation.validate(preset, file: file)
+        return preset
     }
 }

@@ -29,7 +29,9 @@ public final class RunContext {
         }
         features = EventFeatures(dataset: ds, vocabularies: vocabularies)
         if FileManager.default.fileExists(atPath: run.tokenizerURL.path) {
-            tokenizer = try BPETokenizer.load(from: run.tokenizerURL)
+            let loaded = try BPETokenizer.load(from: run.tokenizerURL)
+            try RunConfigValidation.validate(tokenizer: loaded, file: run.tokenizerURL.path, llm: config.preset.llm)
+            tokenizer = loaded
         }
     }
 
@@ -60,9 +62,13 @@ public final class RunContext {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw RunError.badRun("\(url.path) does not exist: train \(stage) first")
         }
+        // Read and check the file before the model is allocated: a file that is not a
+        // checkpoint costs nothing.
+        let file = try Safetensors.read(url)
         let model = UserLLMModel(config: choice.modelConfig(config.preset), vocabularies: vocabularies, seed: config.preset.seed)
         model.apply(choice.strategy, lora: config.preset.lora, seed: config.preset.seed)
-        try Safetensors.load(url, into: model.parameters(), strict: true)
+        try file.load(into: model.parameters(), strict: true)
+        try RunConfigValidation.validateFinite(model.parameters(), file: url.path)
         return TrainedModel(choice: choice, model: model, prompts: try promptBuilder(mode: choice.mode), context: self)
     }
 }

@@ -44,11 +44,17 @@ public struct RunDirectory: Sendable {
 
     public func readConfig() throws -> RunConfig? {
         guard FileManager.default.fileExists(atPath: configURL.path) else { return nil }
+        let config: RunConfig
         do {
-            return try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL))
+            let data = try FileBytes.read(configURL, limit: 1 << 20)
+            config = try JSONDecoder().decode(RunConfig.self, from: FileBytes.droppingUTF8BOM(data))
+        } catch let failure as FileBytes.Failure {
+            throw RunError.badRun("\(failure)")
         } catch {
             throw RunError.badRun("\(configURL.path): \(RunError.describe(error))")
         }
+        try RunConfigValidation.validate(config, file: configURL.path)
+        return config
     }
 
     public func writeConfig(_ config: RunConfig) throws { try writeJSON(config, to: configURL) }
@@ -56,7 +62,10 @@ public struct RunDirectory: Sendable {
     public func readMetrics() throws -> RunMetrics {
         guard FileManager.default.fileExists(atPath: metricsURL.path) else { return RunMetrics() }
         do {
-            return try JSONDecoder().decode(RunMetrics.self, from: Data(contentsOf: metricsURL))
+            let data = try FileBytes.read(metricsURL, limit: 64 << 20)
+            return try JSONDecoder().decode(RunMetrics.self, from: FileBytes.droppingUTF8BOM(data))
+        } catch let failure as FileBytes.Failure {
+            throw RunError.badRun("\(failure)")
         } catch {
             throw RunError.badRun("\(metricsURL.path): \(RunError.describe(error))")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Timelines
 
 /// Why a run could not be set up, resumed or loaded; each case names the file involved.
 public enum RunError: Error, CustomStringConvertible {
@@ -24,9 +25,13 @@ public enum RunError: Error, CustomStringConvertible {
         case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
             return "'\(ctx.codingPath.map(\.stringValue).joined(separator: "."))': \(ctx.debugDescription)"
         case DecodingError.dataCorrupted(let ctx):
-            return "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")) \(ctx.debugDescription) \(ctx.underlyingError.map { "\($0)" } ?? "")"
+            // The parser's own sentence ("Unexpected character 'x' around line 3"), not
+            // "The operation could not be completed (NSCocoaErrorDomain error 3840)".
+            let detail = ctx.underlyingError.map { (($0 as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\($0)" } ?? ""
+            let at = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            return Excerpt.visible([at, ctx.debugDescription, detail].filter { !$0.isEmpty }.joined(separator: ": "), limit: 400)
         default:
-            return "\(error)"
+            return Excerpt.visible("\(error)", limit: 400)
         }
     }
 }
