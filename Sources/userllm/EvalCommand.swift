@@ -16,7 +16,7 @@ struct EvalCommand: ParsableCommand {
         encoder's item head on the same users. Each row shows the mean time per example (encode +
         prefill + decode), prompt positions and analytic FLOPs. The report is also written to
         <run>/eval.json (or --output).
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @Option(name: .customLong("run"), help: "The run directory (made by `userllm train`).")
