@@ -49,8 +49,15 @@ public struct ExplorerRenderer {
                 hits.heatmapRows = rows
             }
         }
-        drawStatus(state, in: l.statusBar, on: canvas)
+        drawStatus(state, job: runner.job, in: l.statusBar, on: canvas)
         if state.showHelp { drawHelp(state, on: canvas) }
+        if state.showTraining {
+            if let job = runner.job {
+                TrainingScreen(theme: theme).draw(job, tick: tick, on: canvas, background: true)
+            } else {
+                TrainingScreen(theme: theme).drawIdle(on: canvas)
+            }
+        }
         return hits
     }
 
@@ -68,7 +75,7 @@ public struct ExplorerRenderer {
         canvas.putPadded(right, x: r.maxX - rw, y: r.y, width: rw, style: s, alignRight: true, ellipsis: theme.glyphs.ellipsis)
     }
 
-    private func drawStatus(_ state: ExplorerState, in r: Rect, on canvas: Canvas) {
+    private func drawStatus(_ state: ExplorerState, job: TrainingStatus?, in r: Rect, on canvas: Canvas) {
         var message: String
         if state.editingFilter {
             message = "filter: \(state.filter)_  (Enter keeps, Esc clears)"
@@ -84,6 +91,11 @@ public struct ExplorerRenderer {
             return
         }
         message += " "
+        if let job, let line = job.statusLine {
+            // The background job first: it is what changes while the user browses.
+            message = "\(line) · t: training │ " + message
+            if theme.ascii { message = message.replacingOccurrences(of: "│", with: "|") }
+        }
         StatusBar(hints: keymap.hints(ascii: theme.ascii), message: message).draw(on: canvas, y: r.y, width: r.width, theme: theme)
     }
 
