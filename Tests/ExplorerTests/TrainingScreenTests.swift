@@ -57,7 +57,7 @@ final class TrainingScreenTests: XCTestCase {
         let canvas = TextCanvas(width: 160, height: 48)
         session.draw(on: canvas)
         var text = canvas.plainText()
-        XCTAssertTrue(text.contains("training lm 30/60 · run ETA 1 h 02 m · t: training"), text)
+        XCTAssertTrue(text.contains("user 2 · target #12/12 │ training lm 30/60 · run ETA 1 h 02 m [t]"), text)
         // Columns are ~28 cells here: the summary wraps onto a second line.
         XCTAssertTrue(text.contains("training lm 30/60 · ready") && text.contains("in ~2 m 05 s"), text)
         XCTAssertTrue(text.contains("queued for training") && text.contains("ready in ~10 m 00 s"), text)

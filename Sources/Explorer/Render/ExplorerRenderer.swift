@@ -90,13 +90,16 @@ public struct ExplorerRenderer {
             canvas.put(" " + message, x: r.x, y: r.y, style: theme.style(.statusBar), maxWidth: r.width)
             return
         }
-        message += " "
-        if let job, let line = job.statusLine {
-            // The background job first: it is what changes while the user browses.
-            message = "\(line) · t: training │ " + message
-            if theme.ascii { message = message.replacingOccurrences(of: "│", with: "|") }
+        var share = 0.5
+        if let job, let line = job.statusLine, let u = state.selectedUser {
+            // The background job beside the cut (sort order gives way), with more of the
+            // line than the hints: it is what changes while the user browses.
+            let n = data.timelines[Int(u)].count
+            message = "user \(data.dataset.users[Int(u)].rawID) · target #\(state.cut + 1)/\(n) \(theme.ascii ? "|" : "│") \(line) [t]"
+            share = 0.7
         }
-        StatusBar(hints: keymap.hints(ascii: theme.ascii), message: message).draw(on: canvas, y: r.y, width: r.width, theme: theme)
+        message += " "
+        StatusBar(hints: keymap.hints(ascii: theme.ascii), message: message, messageShare: share).draw(on: canvas, y: r.y, width: r.width, theme: theme)
     }
 
     private func drawHelp(_ state: ExplorerState, on canvas: Canvas) {
