@@ -32,7 +32,10 @@ public struct ModeTraining: Sendable, Equatable {
         let ready = eta.map { " · ready in ~\(TrainingScreen.duration($0))" } ?? ""
         switch state {
         case .queued: return "queued for training\(ready)"
-        case .training: return "training \(stage) \(step)/\(totalSteps)\(ready)"
+        case .training:
+            // The tokenizer has no steps to count.
+            let steps = totalSteps > 0 ? " \(step)/\(totalSteps)" : ""
+            return "training \(stage)\(steps)\(ready)"
         }
     }
 }

@@ -52,7 +52,8 @@ public struct TrainingStatus: Sendable, Equatable {
     public var statusLine: String? {
         guard let cur = current else { return note.isEmpty ? nil : note }
         let eta = totalETA.map { " · run ETA \(TrainingScreen.duration($0))" } ?? ""
-        return "training \(cur) \(step)/\(totalSteps)\(eta)"
+        let steps = totalSteps > 0 ? " \(step)/\(totalSteps)" : ""
+        return "training \(cur)\(steps)\(eta)"
     }
 
     /// Stages finished (done or already there) out of all.
