@@ -28,9 +28,11 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: kernelSettings),
         .target(name: "NN", dependencies: ["Tensor", "AtomicIO"], swiftSettings: kernelSettings),
         .target(name: "Timelines", dependencies: ["CZlib", "AtomicIO"], resources: []),
-        // UserLLM/Explorer implements the explorer's backend protocol (Explorer never imports UserLLM).
-        .target(name: "UserLLM", dependencies: ["Tensor", "NN", "Timelines", "Explorer"], swiftSettings: kernelSettings),
+        // Data flows one way: Timelines → UserLLM → UserLLMExplorer → Explorer → ExplorerCurses.
+        // The model layer knows no UI; the adapter implements the explorer's backend protocol.
+        .target(name: "UserLLM", dependencies: ["Tensor", "NN", "Timelines"], swiftSettings: kernelSettings),
         .target(name: "Explorer", dependencies: ["Timelines"]),
+        .target(name: "UserLLMExplorer", dependencies: ["UserLLM", "Explorer", "Tensor", "NN", "Timelines"], swiftSettings: kernelSettings),
         .target(name: "ExplorerCurses", dependencies: ["Explorer", "CNcursesW"]),
 
         .executableTarget(name: "userllm", dependencies: [
@@ -38,7 +40,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "userllm-tui", dependencies: [
-            "Explorer", "ExplorerCurses", "UserLLM", "Timelines", "Tensor",
+            "Explorer", "ExplorerCurses", "UserLLM", "UserLLMExplorer", "Timelines", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "TimelinesTests", dependencies: ["Timelines"]),
         .testTarget(name: "UserLLMTests", dependencies: ["UserLLM", "NN", "Tensor", "Timelines"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Timelines", "UserLLM"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Timelines"]),
+        .testTarget(name: "UserLLMExplorerTests", dependencies: ["UserLLMExplorer", "UserLLM", "Explorer", "Timelines", "Tensor"]),
     ]
 )

@@ -2,6 +2,7 @@ import Explorer
 import Foundation
 import Timelines
 import UserLLM
+import UserLLMExplorer
 
 /// Finds the run the explorer opens and turns it into a `TaskRunner` over `UserLLMBackend`.
 enum BackendOpener {
@@ -19,7 +20,7 @@ enum BackendOpener {
         for p in preset.map({ [$0] }) ?? presetPreference {
             for n in names {
                 let url = RunDirectory.defaultURL(dataset: n, preset: p)
-                if FirstRun.isComplete(url) { return url }
+                if BackgroundTrainer.isComplete(url) { return url }
             }
         }
         return RunDirectory.defaultURL(dataset: canonical, preset: preset ?? "small")
@@ -28,7 +29,7 @@ enum BackendOpener {
     /// A runner over the run at `url` (opened in the background), or one that says why
     /// there is none.
     static func runner(run url: URL, explicit: Bool, data: ExplorerData) -> (TaskRunner, String) {
-        if FirstRun.isComplete(url) {
+        if BackgroundTrainer.isComplete(url) {
             let dataset = data.dataset
             return (TaskRunner(opening: { try UserLLMBackend(run: url, dataset: dataset) }), url.lastPathComponent)
         }

@@ -5,6 +5,7 @@ import ExplorerCurses
 import Foundation
 import Timelines
 import UserLLM
+import UserLLMExplorer
 
 /// `userllm-tui`: the explorer (DESIGN §6).
 @main
@@ -18,7 +19,7 @@ struct TUICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "userllm-tui",
         abstract: "Browse users and timelines; compare text prompts with user embeddings (USER-LLM).",
-        discussion: "Keys: run with --print-keys for the table (also shown by ? inside the explorer).")
+        discussion: "Keys: run with --print-keys for the table (also shown by ? inside the explorer).\n\n" + DatasetLocation.helpLine)
 
     @Option(help: "Dataset name (movielens = movielens-100k) under $USERLLM_HOME/datasets/.")
     var dataset = "movielens"
@@ -129,14 +130,14 @@ struct TUICommand: ParsableCommand {
     }
 
     func trainHeadless(data: ExplorerData, runURL: URL, datasetDir: URL) throws {
-        if FirstRun.isComplete(runURL) {
+        if BackgroundTrainer.isComplete(runURL) {
             FileHandle.standardError.write(Data("userllm-tui: \(runURL.path) is already trained\n".utf8))
             return
         }
         let p = try Preset.named(preset ?? "small")
-        let first = try FirstRun(dataset: data.dataset, datasetName: data.dataset.name, dataDir: datasetDir, preset: p, run: runURL)
+        let trainer = try BackgroundTrainer(dataset: data.dataset, datasetName: data.dataset.name, dataDir: datasetDir, preset: p, run: runURL)
         FileHandle.standardError.write(Data("userllm-tui: training \(runURL.path) (preset \(p.name))\n".utf8))
-        if case .interrupted(let why) = try first.runHeadless() {
+        if case .interrupted(let why) = try FirstRun.runHeadless(trainer) {
             FileHandle.standardError.write(Data("userllm-tui: \(why)\n".utf8))
             throw ExitCode(130)
         }
@@ -190,24 +191,31 @@ struct TUICommand: ParsableCommand {
             throw ExitCode(2)
         }
         let theme = Theme(mode: term.colorMode, ascii: ascii)
-        if !noTrain && !FirstRun.isComplete(runURL) {
-            let outcome: FirstRun.Outcome
+        // No finished run: the explorer opens at once and the run trains in the background.
+        var trainer: BackgroundTrainer?
+        let runner: TaskRunner
+        var runLabel: String
+        if !noTrain && !BackgroundTrainer.isComplete(runURL) {
+            let t: BackgroundTrainer
             do {
                 let p = try Preset.named(preset ?? "small")
-                let first = try FirstRun(dataset: data.dataset, datasetName: data.dataset.name, dataDir: datasetDir, preset: p, run: runURL)
-                outcome = try first.run(on: term, theme: theme)
+                t = try BackgroundTrainer(dataset: data.dataset, datasetName: data.dataset.name, dataDir: datasetDir, preset: p, run: runURL)
             } catch {
                 term.stop()
-                FileHandle.standardError.write("userllm-tui: training failed: \(error)\n".data(using: .utf8)!)
+                FileHandle.standardError.write("userllm-tui: cannot start training: \(error)\n".data(using: .utf8)!)
                 throw ExitCode(1)
             }
-            if case .interrupted(let why) = outcome {
-                term.stop()
-                FileHandle.standardError.write("userllm-tui: \(why)\n".data(using: .utf8)!)
-                throw ExitCode(term.stopSignal != 0 ? 128 + term.stopSignal : 130)
-            }
+            let dataset = data.dataset
+            runner = TaskRunner(opening: { try UserLLMBackend(run: runURL, dataset: dataset, training: t) })
+            runner.backgroundJob = { t.activeStatus }
+            t.onChange = { runner.refresh() }
+            t.onProgress = { runner.touch() }
+            t.start()
+            trainer = t
+            runLabel = runURL.lastPathComponent + " (training)"
+        } else {
+            (runner, runLabel) = BackendOpener.runner(run: runURL, explicit: explicitRun, data: data)
         }
-        let (runner, runLabel) = BackendOpener.runner(run: runURL, explicit: explicitRun, data: data)
         let renderer = ExplorerRenderer(data: data, theme: theme, runLabel: runLabel)
         let state: ExplorerState
         do { state = try initialState(data: data, width: term.width, height: term.height) } catch {
@@ -227,6 +235,12 @@ struct TUICommand: ParsableCommand {
         }
         term.stop()
         traceFile?.closeFile()
+        if let t = trainer, case .running = t.outcome {
+            // Quitting mid-training: the step ends, the checkpoint is saved, the next launch resumes.
+            FileHandle.standardError.write(Data("userllm-tui: saving the training checkpoint (the next launch resumes)…\n".utf8))
+            if !t.stop() { FileHandle.standardError.write(Data("userllm-tui: the training step did not end in time; the last checkpoint stands\n".utf8)) }
+            if case .interrupted(let why) = t.outcome { FileHandle.standardError.write(Data("userllm-tui: \(why)\n".utf8)) }
+        }
         if term.stopSignal != 0 { throw ExitCode(128 + term.stopSignal) }
     }
 }

@@ -16,7 +16,7 @@ struct BenchAnswerCommand: ParsableCommand {
         each, as `userllm generate` runs them (encoder, prompt, history mask, prefill, beam \
         search). Prints the distribution of all timed runs and its parts, and the load average \
         before and after (the machine may be shared).
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @Option(name: .customLong("run"), help: "A trained run directory.")

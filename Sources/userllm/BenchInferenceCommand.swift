@@ -22,7 +22,7 @@ struct BenchInferenceCommand: ParsableCommand {
         Without --run, untrained weights of --preset (a forward pass costs the same whatever the \
         weights) and a tokenizer trained on the dataset's catalogue. A TP prompt longer than the \
         preset's context runs with the context extended (RoPE), marked `ext`: a cost measurement.
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @OptionGroup var cost: BenchCostOptions

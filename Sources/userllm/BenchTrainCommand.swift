@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Timelines
 import UserLLM
 
 /// `userllm bench train`: finetuning-step throughput per fusion mode and history length.
@@ -15,7 +16,7 @@ struct BenchTrainCommand: ParsableCommand {
         Step FLOPs are 3 × the analytic forward. A TP batch whose attention probabilities (kept \
         for the backward pass) would exceed --attention-memory GiB is halved until it fits.
         Without --run, untrained weights of --preset.
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @OptionGroup var cost: BenchCostOptions

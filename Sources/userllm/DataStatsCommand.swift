@@ -6,7 +6,8 @@ import Timelines
 struct DataStatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Users, items, events, vocabularies, timeline lengths, histograms and skipped lines of a dataset."
+        abstract: "Users, items, events, vocabularies, timeline lengths, histograms and skipped lines of a dataset.",
+        discussion: DatasetLocation.helpLine
     )
 
     @Option(help: "Dataset name; read from $USERLLM_HOME/datasets/<name> unless --data-dir is given.")

@@ -19,7 +19,7 @@ struct EvalCommand: ParsableCommand {
         adds the paired difference A − B over the same users with its interval (* when it excludes 0).
         The split's tie rule is printed under every table. The report is also written to
         <run>/eval.json (or --output).
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @Option(name: .customLong("run"), help: "The run directory (made by `userllm train`).")

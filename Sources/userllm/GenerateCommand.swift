@@ -13,7 +13,7 @@ struct GenerateCommand: ParsableCommand {
         rated before the target masked) unless --sample is given; review decodes greedily (or with
         --beams K, beam search). --cut picks the target event (a timeline position); the history is
         the window of events before it.
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @Option(name: .customLong("run"), help: "The run directory.")

@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
         log.txt). Stages already done are skipped, so training a second model (say --mode tp after \
         --mode xattn --perceiver) in the same --run only finetunes it. Ctrl-C saves a checkpoint and \
         exits; the same command resumes.
-        """
+        """ + "\n\n" + DatasetLocation.helpLine
     )
 
     @Option(help: "Dataset name; read from $USERLLM_HOME/datasets/<name> unless --data-dir is given.")

@@ -20,8 +20,9 @@ final class TrainProgressBar {
         let width = 24
         let filled = min(width, width * p.step / max(1, p.totalSteps))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        var line = String(format: "%@ [%@] %d/%d loss %.4f  %.0f tok/s  ETA %@", p.stage, bar, p.step, p.totalSteps,
-                          p.loss, p.tokensPerSecond, Self.duration(p.eta))
+        // Pace and ETA from the last few steps (StepPace), not the stage's average so far.
+        var line = String(format: "%@ [%@] %d/%d loss %.4f  %.2f s/step  %.0f tok/s  ETA %@", p.stage, bar, p.step, p.totalSteps,
+                          p.loss, p.secondsPerStep, p.tokensPerSecond, Self.duration(p.eta))
         if let v = p.validationLoss { line += String(format: "  val %.4f", v) }
         if isTerminal {
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))

@@ -16,6 +16,17 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
     /// When set, `run` for this mode waits until cancelled (to test cancellation).
     var blockMode: String?
     var failMode: String?
+    /// Modes "still training": `training(_:)` reports them, the runner must not call them.
+    var trainingModes: [String: ModeTraining] {
+        get { lock.lock(); defer { lock.unlock() }; return pending }
+        set { lock.lock(); pending = newValue; lock.unlock() }
+    }
+    private var pending: [String: ModeTraining] = [:]
+
+    func training(_ mode: ModeDescriptor) -> ModeTraining? {
+        lock.lock(); defer { lock.unlock() }
+        return pending[mode.id]
+    }
 
     init(data: ExplorerData) { self.data = data }
 

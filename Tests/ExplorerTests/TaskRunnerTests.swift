@@ -26,6 +26,46 @@ final class TaskRunnerTests: XCTestCase {
         XCTAssertEqual(b.calls.count, 8)
     }
 
+    /// Background training: a mode still training is never called; its column shows the
+    /// training state; once it is ready, `refresh()` answers it without a new request.
+    func testModesStillTrainingWaitAndAnswerWhenReady() {
+        let b = FixtureBackend(data: data)
+        b.trainingModes = ["tp": ModeTraining(state: .queued, stage: "lm", eta: 90),
+                           "xattn": ModeTraining(state: .training, stage: "xattn", step: 3, totalSteps: 10, eta: 20, losses: [3, 2.5])]
+        let r = TaskRunner(opening: { b })
+        let job = TrainingStatus(title: "Training fixture", stages: [.init(name: "xattn", state: .running)])
+        r.backgroundJob = { job }
+        r.request(query(cut: 5), attention: false)
+        r.waitUntilIdle()
+        XCTAssertEqual(b.calls, ["soft@5", "xattn+perceiver@5"])
+        var snap = r.snapshot(for: query(cut: 5))
+        XCTAssertEqual(snap.training["xattn"]?.step, 3)
+        XCTAssertEqual(snap.training["tp"]?.state, .queued)
+        XCTAssertNil(snap.training["soft"])
+        XCTAssertEqual(snap.job?.title, "Training fixture")
+        XCTAssertFalse(snap.isBusy, "modes waiting for training are not busy work (no spinner-rate redraws)")
+        let v = r.version
+        b.trainingModes = ["tp": ModeTraining(state: .queued, stage: "lm")]
+        r.refresh()
+        r.waitUntilIdle()
+        XCTAssertGreaterThan(r.version, v)
+        XCTAssertEqual(b.calls, ["soft@5", "xattn+perceiver@5", "xattn@5"])
+        snap = r.snapshot(for: query(cut: 5))
+        XCTAssertNotNil(snap.modes.first { $0.mode.id == "xattn" }?.status.value)
+        XCTAssertNil(snap.modes.first { $0.mode.id == "tp" }?.status.value)
+        b.trainingModes = [:]
+        r.refresh()
+        r.waitUntilIdle()
+        XCTAssertEqual(b.calls.last, "tp@5")
+    }
+
+    /// A mode that answers only some tasks (the encoder alone: next item) has no column elsewhere.
+    func testModesLimitedToSomeTasks() {
+        XCTAssertTrue(ModeDescriptor(id: "e", title: "E", tasks: [.nextItem]).answers(.nextItem))
+        XCTAssertFalse(ModeDescriptor(id: "e", title: "E", tasks: [.nextItem]).answers(.favoriteGenre))
+        XCTAssertTrue(ModeDescriptor(id: "x", title: "X").answers(.review))
+    }
+
     func testANewQueryCancelsTheRunningOne() {
         let b = FixtureBackend(data: data)
         b.blockMode = "tp"

@@ -37,6 +37,46 @@ final class TrainingScreenTests: XCTestCase {
         XCTAssertTrue(text.contains("Ctrl-C"))
     }
 
+    /// Background training inside the explorer: the status bar names the job, untrained
+    /// modes' columns show their state (step, ETA, loss sparkline), `t` opens the full
+    /// training screen over the explorer and any key returns.
+    func testBackgroundJobInTheExplorer() {
+        let data = ExplorerData(dataset: FixtureDataset.make())
+        let b = FixtureBackend(data: data)
+        b.trainingModes = ["xattn": ModeTraining(state: .training, stage: "lm", step: 30, totalSteps: 60, eta: 125, losses: (0..<30).map { 8 - Double($0) * 0.1 }),
+                           "tp": ModeTraining(state: .queued, stage: "lm", eta: 600)]
+        let runner = TaskRunner(opening: { b })
+        var job = status()
+        job.secondsPerStep = 1.25
+        let fixed = job
+        runner.backgroundJob = { fixed }
+        let theme = Theme(mode: .monochrome)
+        let session = ExplorerSession(data: data, runner: runner, renderer: ExplorerRenderer(data: data, theme: theme, runLabel: "fixture-run (training)"),
+                                      state: ExplorerState.initial(data: data, width: 160, height: 48))
+        runner.waitUntilIdle()
+        let canvas = TextCanvas(width: 160, height: 48)
+        session.draw(on: canvas)
+        var text = canvas.plainText()
+        XCTAssertTrue(text.contains("user 2 · target #12/12 │ training lm 30/60 · run ETA 1 h 02 m [t]"), text)
+        // Columns are ~28 cells here: the summary wraps onto a second line.
+        XCTAssertTrue(text.contains("training lm 30/60 · ready") && text.contains("in ~2 m 05 s"), text)
+        XCTAssertTrue(text.contains("queued for training") && text.contains("ready in ~10 m 00 s"), text)
+        XCTAssertTrue(text.contains("▇▆▆▆▆▅"), "the loss sparkline")
+        XCTAssertTrue(text.contains(" 50%"), text)
+        XCTAssertTrue(text.contains("1. ✗") || text.contains("1. ✓"), "ready modes answer meanwhile")
+        session.handle(.key(.char("t")))
+        session.draw(on: canvas)
+        text = canvas.plainText()
+        XCTAssertTrue(text.contains("Training in the background"), text)
+        XCTAssertTrue(text.contains("1.25 s/step  ·  1,464 tokens/s  ·  stage ETA 1 m 05 s"), text)
+        session.handle(.key(.char("j")))
+        XCTAssertFalse(session.state.showTraining)
+        XCTAssertFalse(session.state.quit)
+        session.handle(.key(.char("t")))
+        session.handle(.key(.char("q")))
+        XCTAssertTrue(session.state.quit, "q quits from the training screen too")
+    }
+
     func testTooSmallAndDurations() {
         let canvas = TextCanvas(width: 30, height: 8)
         TrainingScreen(theme: Theme(mode: .monochrome)).draw(status(), tick: 0, on: canvas)

@@ -23,7 +23,11 @@ final class TokenizerBenchmarkTests: XCTestCase {
         let start = Date()
         let tokenizer = BPETokenizer.train(corpus: corpus, vocabSize: 4096)
         let trainSeconds = Date().timeIntervalSince(start)
-        XCTAssertEqual(tokenizer.vocabSize, 4096)
+        // The corpus decides how far training gets: MovieLens-100K alone (what `make test`
+        // fetches) runs out of pairs to merge near 2,300 entries; with ml-latest-small and
+        // Amazon Fashion it reaches the cap. Only what holds for any corpus is asserted.
+        XCTAssertLessThanOrEqual(tokenizer.vocabSize, 4096)
+        XCTAssertGreaterThan(tokenizer.mergeCount, 0)
 
         // Cold: a freshly loaded tokenizer (empty word cache); warm: the same one again.
         let fresh = try BPETokenizer(tokenizerJSON: Data(tokenizer.tokenizerJSON().utf8))
@@ -50,7 +54,7 @@ final class TokenizerBenchmarkTests: XCTestCase {
         print("""
         tokenizer benchmark (\(sources.joined(separator: ", ")))
           training corpus          \(corpus.count) texts, \(words) words, \(bytes) bytes
-          train to vocab 4096      \(String(format: "%.3f", trainSeconds)) s  (\(tokenizer.mergeCount) merges)
+          train to vocab ≤4096     \(String(format: "%.3f", trainSeconds)) s  (\(tokenizer.mergeCount) merges, vocabulary \(tokenizer.vocabSize))
           encode catalogue, cold   \(rate(cold.tokens, cold.seconds)) tokens/s  \(rate(catalogueBytes, cold.seconds)) bytes/s  (\(cold.tokens) tokens)
           encode catalogue, warm*  \(rate(warm.tokens, warm.seconds)) tokens/s  \(rate(catalogueBytes, warm.seconds)) bytes/s
           encode whole corpus*     \(rate(corpusRun.tokens, corpusRun.seconds)) tokens/s  \(rate(bytes, corpusRun.seconds)) bytes/s  (\(String(format: "%.2f", Double(bytes) / Double(corpusRun.tokens))) bytes/token)

@@ -22,4 +22,13 @@ public protocol ExplorerBackend: AnyObject, Sendable {
     /// Runs the inference of `query` in `mode` (a mode with `hasCrossAttention`) while
     /// recording the cross-attention weights of every layer and head.
     func attention(_ query: TaskQuery, mode: ModeDescriptor, control: JobControl) throws -> AttentionCapture
+
+    /// While the run trains in the background: how far `mode`'s model is (nil: ready to
+    /// answer). Called from the UI thread on every frame: must be quick and thread-safe.
+    func training(_ mode: ModeDescriptor) -> ModeTraining?
+}
+
+extension ExplorerBackend {
+    /// A finished run: every mode is ready.
+    public func training(_ mode: ModeDescriptor) -> ModeTraining? { nil }
 }

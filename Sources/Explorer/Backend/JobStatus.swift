@@ -36,6 +36,10 @@ public struct RunnerSnapshot: Sendable {
     /// The capture for the query in the attention mode; nil when not requested.
     public var attention: JobStatus<AttentionCapture>?
     public var attentionMode: ModeDescriptor?
+    /// Modes whose model is still training (by mode id): their columns show this.
+    public var training: [String: ModeTraining] = [:]
+    /// The background training job (nil: none running).
+    public var job: TrainingStatus?
 
     public init(availability: BackendAvailability, modes: [(mode: ModeDescriptor, status: JobStatus<ModeResult>)] = [],
                 gates: JobStatus<[GateReading]> = .waiting, attention: JobStatus<AttentionCapture>? = nil,
@@ -50,6 +54,6 @@ public struct RunnerSnapshot: Sendable {
     public var isBusy: Bool {
         if case .opening = availability { return true }
         guard case .ready = availability else { return false }
-        return modes.contains { $0.status.isBusy } || (attention?.isBusy ?? false)
+        return modes.contains { $0.status.isBusy && training[$0.mode.id] == nil } || (attention?.isBusy ?? false)
     }
 }

@@ -12,12 +12,21 @@ public struct ModeDescriptor: Hashable, Sendable {
     /// Compresses the history to Perceiver latents (the attention view can then show
     /// text → latents and latents → events).
     public var usesPerceiver: Bool
+    /// The tasks this mode answers (nil: every task the run has). The encoder alone only
+    /// ranks next items.
+    public var tasks: Set<ExplorerTask>?
 
-    public init(id: String, title: String, isTextPrompt: Bool = false, hasCrossAttention: Bool = false, usesPerceiver: Bool = false) {
+    public init(id: String, title: String, isTextPrompt: Bool = false, hasCrossAttention: Bool = false, usesPerceiver: Bool = false,
+                tasks: Set<ExplorerTask>? = nil) {
+        self.tasks = tasks
         self.id = id
         self.title = title
         self.isTextPrompt = isTextPrompt
         self.hasCrossAttention = hasCrossAttention
         self.usesPerceiver = usesPerceiver
     }
+}
+
+extension ModeDescriptor {
+    public func answers(_ task: ExplorerTask) -> Bool { tasks?.contains(task) ?? true }
 }

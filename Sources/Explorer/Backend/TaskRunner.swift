@@ -25,6 +25,14 @@ public final class TaskRunner: @unchecked Sendable {
     private var versionValue = 0
     /// Results kept before the cache is trimmed to the current query's.
     private let cacheLimit = 2048
+    private var jobStatus: (@Sendable () -> TrainingStatus?)?
+
+    /// The background training job's status for the status bar and the training screen
+    /// (nil: none). Called on the UI thread at every frame.
+    public var backgroundJob: (@Sendable () -> TrainingStatus?)? {
+        get { lock.lock(); defer { lock.unlock() }; return jobStatus }
+        set { lock.lock(); jobStatus = newValue; versionValue += 1; lock.unlock() }
+    }
 
     /// A runner with no model: every view says `reason`.
     public init(unavailable reason: String) {
@@ -77,6 +85,28 @@ public final class TaskRunner: @unchecked Sendable {
         schedule()
     }
 
+    /// A mode's model became ready (or its training moved on): re-reads the gates and
+    /// answers what the current query still lacks. Call from any thread.
+    public func refresh() {
+        queue.async { [self] in
+            lock.lock()
+            let b = backend
+            lock.unlock()
+            if let b {
+                let g: JobStatus<[GateReading]>
+                do { g = .done(try b.gates(control: JobControl())) } catch { g = .failed("\(error)") }
+                lock.lock(); gates = g; lock.unlock()
+            }
+            lock.lock(); versionValue += 1; lock.unlock()
+        }
+        schedule()
+    }
+
+    /// Something new to draw (training progress): bumps the version only.
+    public func touch() {
+        lock.lock(); versionValue += 1; lock.unlock()
+    }
+
     /// Blocks until the current query has no work left (tests and benchmarks).
     public func waitUntilIdle() {
         queue.sync {}
@@ -97,11 +127,13 @@ public final class TaskRunner: @unchecked Sendable {
             lock.lock()
             guard gen == generation, let b = backend, let q = current else { lock.unlock(); return }
             var job: (ModeDescriptor, Bool)? = nil  // (mode, isAttention)
-            for m in modes where results[ModeKey(query: q, mode: m.id)]?.value == nil && !isFailed(results[ModeKey(query: q, mode: m.id)]) {
+            // Modes still training wait (refresh() comes back when their checkpoint exists).
+            for m in modes where m.answers(q.task) && b.training(m) == nil
+                && results[ModeKey(query: q, mode: m.id)]?.value == nil && !isFailed(results[ModeKey(query: q, mode: m.id)]) {
                 job = (m, false)
                 break
             }
-            if job == nil, wantsAttention, let m = attentionModeLocked(),
+            if job == nil, wantsAttention, let m = attentionModeLocked(), b.training(m) == nil,
                attention[ModeKey(query: q, mode: m.id)]?.value == nil, !isFailed(attention[ModeKey(query: q, mode: m.id)]) {
                 job = (m, true)
             }
@@ -161,10 +193,23 @@ public final class TaskRunner: @unchecked Sendable {
     /// What to draw for `query`.
     public func snapshot(for query: TaskQuery?) -> RunnerSnapshot {
         lock.lock(); defer { lock.unlock() }
-        guard let q = query else { return RunnerSnapshot(availability: availability, gates: gates) }
-        let ms = modes.map { m in (mode: m, status: results[ModeKey(query: q, mode: m.id)] ?? .waiting) }
+        let job = jobStatus?()
+        var training: [String: ModeTraining] = [:]
+        if let b = backend {
+            for m in modes { if let t = b.training(m) { training[m.id] = t } }
+        }
+        guard let q = query else {
+            var snap = RunnerSnapshot(availability: availability, gates: gates)
+            snap.training = training
+            snap.job = job
+            return snap
+        }
+        let ms = modes.filter { $0.answers(q.task) }.map { m in (mode: m, status: results[ModeKey(query: q, mode: m.id)] ?? .waiting) }
         let am = attentionModeLocked()
         let att = am.map { attention[ModeKey(query: q, mode: $0.id)] ?? .waiting }
-        return RunnerSnapshot(availability: availability, modes: ms, gates: gates, attention: wantsAttention ? att : nil, attentionMode: am)
+        var snap = RunnerSnapshot(availability: availability, modes: ms, gates: gates, attention: wantsAttention ? att : nil, attentionMode: am)
+        snap.training = training
+        snap.job = job
+        return snap
     }
 }

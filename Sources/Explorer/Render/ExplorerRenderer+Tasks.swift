@@ -28,10 +28,11 @@ extension ExplorerRenderer {
         case .ready(let info):
             if !info.tasks.contains(state.task) {
                 message("Run \(info.runName) was not finetuned for the \(state.task.rawValue) task.", role: .warning, in: body, on: canvas)
-            } else if body.width >= 26 * runner.modes.count + 2 && body.height >= q.topK + 6 {
-                drawModeColumns(q, runner.modes, tick: tick, in: body, on: canvas)
+            } else if body.width >= 22 * runner.modes.count + 2 && body.height >= q.topK + 6 {
+                // Side by side when each column gets ~22 cells (five modes fit the 160-column frame).
+                drawModeColumns(q, runner.modes, training: runner.training, tick: tick, in: body, on: canvas)
             } else {
-                drawModeTable(q, runner.modes, tick: tick, in: body, on: canvas)
+                drawModeTable(q, runner.modes, training: runner.training, tick: tick, in: body, on: canvas)
             }
         }
         return tabHits
@@ -77,7 +78,8 @@ extension ExplorerRenderer {
     }
 
     /// 80-column form: one row per mode.
-    private func drawModeTable(_ q: TaskQuery, _ modes: [(mode: ModeDescriptor, status: JobStatus<ModeResult>)], tick: Int, in r: Rect, on canvas: Canvas) {
+    private func drawModeTable(_ q: TaskQuery, _ modes: [(mode: ModeDescriptor, status: JobStatus<ModeResult>)], training: [String: ModeTraining],
+                               tick: Int, in r: Rect, on canvas: Canvas) {
         // Below 72 columns tokens and FLOPs leave the table (the ratio line keeps them).
         var cols: [(String, Int, Bool)] = [("mode", 12, false), ("rank", 4, true), ("latency", 8, true), ("tokens", 7, true), ("FLOPs", 9, true)]
         if r.width < 72 { cols.removeLast(2) }
@@ -96,6 +98,16 @@ extension ExplorerRenderer {
             x = r.x
             canvas.putPadded(m.mode.title, x: x, y: y, width: cols[0].1, style: theme.style(.accent))
             x += cols[0].1 + 1
+            if let t = training[m.mode.id] {
+                // The summary, then the loss sparkline in what is left of the row.
+                let text = "\(Spinner.frame(tick, glyphs: theme.glyphs)) \(t.summary)"
+                let used = canvas.put(text, x: x, y: y, style: theme.style(t.state == .training ? .accent : .muted), maxWidth: r.maxX - x)
+                let sparkW = min(16, r.maxX - x - used - 1)
+                if sparkW >= 4 && !t.losses.isEmpty {
+                    canvas.put(Sparkline.render(t.losses, width: sparkW, glyphs: theme.glyphs), x: x + used + 1, y: y, style: theme.style(.bar), maxWidth: sparkW)
+                }
+                continue
+            }
             guard let res = m.status.value else {
                 let (t, role) = statusText(m.status, tick: tick, width: answerW)
                 canvas.put(t, x: x, y: y, style: theme.style(role), maxWidth: r.maxX - x)
@@ -116,12 +128,31 @@ extension ExplorerRenderer {
     }
 
     /// 160-column form: modes side by side, each with its full top-K.
-    private func drawModeColumns(_ q: TaskQuery, _ modes: [(mode: ModeDescriptor, status: JobStatus<ModeResult>)], tick: Int, in r: Rect, on canvas: Canvas) {
+    private func drawModeColumns(_ q: TaskQuery, _ modes: [(mode: ModeDescriptor, status: JobStatus<ModeResult>)], training: [String: ModeTraining],
+                                 tick: Int, in r: Rect, on canvas: Canvas) {
         let n = max(1, modes.count)
         let colW = (r.width - (n - 1) * 2) / n
         for (i, m) in modes.enumerated() {
             let x = r.x + i * (colW + 2)
             canvas.putPadded(m.mode.title, x: x, y: r.y, width: colW, style: theme.style(.header))
+            if let t = training[m.mode.id] {
+                let role: Role = t.state == .training ? .accent : .muted
+                var y = r.y + 1
+                for line in Format.wrap("\(Spinner.frame(tick, glyphs: theme.glyphs)) \(t.summary)", width: colW).prefix(3) {
+                    canvas.put(line, x: x, y: y, style: theme.style(role), maxWidth: colW)
+                    y += 1
+                }
+                if t.totalSteps > 0 {
+                    let f = Double(t.step) / Double(t.totalSteps)
+                    canvas.put(ProgressBar.render(f, width: max(4, colW - 6), glyphs: theme.glyphs) + " \(Int((f * 100).rounded(.down)))%",
+                               x: x, y: y, style: theme.style(role), maxWidth: colW)
+                    y += 1
+                }
+                if !t.losses.isEmpty {
+                    canvas.put(Sparkline.render(t.losses, width: colW, glyphs: theme.glyphs), x: x, y: y, style: theme.style(.bar), maxWidth: colW)
+                }
+                continue
+            }
             guard let res = m.status.value else {
                 let (t, role) = statusText(m.status, tick: tick, width: colW)
                 canvas.put(t, x: x, y: r.y + 1, style: theme.style(role), maxWidth: colW)

@@ -49,8 +49,15 @@ public struct ExplorerRenderer {
                 hits.heatmapRows = rows
             }
         }
-        drawStatus(state, in: l.statusBar, on: canvas)
+        drawStatus(state, job: runner.job, in: l.statusBar, on: canvas)
         if state.showHelp { drawHelp(state, on: canvas) }
+        if state.showTraining {
+            if let job = runner.job {
+                TrainingScreen(theme: theme).draw(job, tick: tick, on: canvas, background: true)
+            } else {
+                TrainingScreen(theme: theme).drawIdle(on: canvas)
+            }
+        }
         return hits
     }
 
@@ -68,7 +75,7 @@ public struct ExplorerRenderer {
         canvas.putPadded(right, x: r.maxX - rw, y: r.y, width: rw, style: s, alignRight: true, ellipsis: theme.glyphs.ellipsis)
     }
 
-    private func drawStatus(_ state: ExplorerState, in r: Rect, on canvas: Canvas) {
+    private func drawStatus(_ state: ExplorerState, job: TrainingStatus?, in r: Rect, on canvas: Canvas) {
         var message: String
         if state.editingFilter {
             message = "filter: \(state.filter)_  (Enter keeps, Esc clears)"
@@ -83,8 +90,16 @@ public struct ExplorerRenderer {
             canvas.put(" " + message, x: r.x, y: r.y, style: theme.style(.statusBar), maxWidth: r.width)
             return
         }
+        var share = 0.5
+        if let job, let line = job.statusLine, let u = state.selectedUser {
+            // The background job beside the cut (sort order gives way), with more of the
+            // line than the hints: it is what changes while the user browses.
+            let n = data.timelines[Int(u)].count
+            message = "user \(data.dataset.users[Int(u)].rawID) · target #\(state.cut + 1)/\(n) \(theme.ascii ? "|" : "│") \(line) [t]"
+            share = 0.7
+        }
         message += " "
-        StatusBar(hints: keymap.hints(ascii: theme.ascii), message: message).draw(on: canvas, y: r.y, width: r.width, theme: theme)
+        StatusBar(hints: keymap.hints(ascii: theme.ascii), message: message, messageShare: share).draw(on: canvas, y: r.y, width: r.width, theme: theme)
     }
 
     private func drawHelp(_ state: ExplorerState, on canvas: Canvas) {

@@ -12,5 +12,6 @@ public enum Action: Hashable, Sendable {
     case layerPrevious, layerNext, headNext, headPrevious
     case columnPrevious, columnNext
     case toggleLatents
+    case toggleTraining
     case cancel
 }

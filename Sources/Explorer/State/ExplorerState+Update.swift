@@ -43,6 +43,9 @@ extension ExplorerState {
                 }
                 // The overlay shows height - 5 lines (frame, margins, footer).
                 helpScroll = min(helpScroll, max(0, keymap.helpLines(ascii: false).count - (height - 5)))
+            } else if showTraining {
+                // Like help: q still quits, any other key goes back to the explorer.
+                if keymap.action(for: key, in: .global) == .quit { quit = true } else { showTraining = false }
             } else if editingFilter {
                 editFilter(key, data: data)
             } else if let action = keymap.action(for: key, in: keyContext) {
@@ -76,6 +79,7 @@ extension ExplorerState {
         case .showTask(let t):
             task = t
             detail = .tasks
+        case .toggleTraining: showTraining.toggle()
         case .showGates: detail = detail == .gates ? .tasks : .gates
         case .showAttention: detail = detail == .attention ? .tasks : .attention
         case .layerPrevious: attention.layer = wrap(attention.layer - 1, attentionLayers)

@@ -25,6 +25,8 @@ public struct ExplorerState: Equatable, Sendable {
     public var showHelp = false
     /// First help line shown (the overlay scrolls with ↑↓ on small terminals).
     public var helpScroll = 0
+    /// The full training screen covers the explorer (while a run trains in the background).
+    public var showTraining = false
     public var quit = false
 
     public init(width: Int, height: Int) {

@@ -8,7 +8,9 @@ public struct TrainingScreen {
 
     public init(theme: Theme) { self.theme = theme }
 
-    public func draw(_ s: TrainingStatus, tick: Int, on canvas: Canvas) {
+    /// `background`: the run trains while the explorer stays usable (the screen is an
+    /// overlay `t` opens); otherwise the first run's screen before the explorer opens.
+    public func draw(_ s: TrainingStatus, tick: Int, on canvas: Canvas, background: Bool = false) {
         canvas.clear()
         let w = canvas.width, h = canvas.height
         guard w >= 40, h >= 12 else {
@@ -20,7 +22,9 @@ public struct TrainingScreen {
         let inner = frame.inset(1)
         let x = inner.x + 1, width = inner.width - 2
         var y = inner.y
-        canvas.put("No trained run yet: training one now, then the explorer opens.", x: x, y: y, style: theme.style(.normal), maxWidth: width)
+        let intro = background ? "Training in the background; each model answers in the explorer as soon as it is trained."
+                               : "No trained run yet: training one now, then the explorer opens."
+        canvas.put(intro, x: x, y: y, style: theme.style(.normal), maxWidth: width)
         y += 1
         if !s.runPath.isEmpty {
             canvas.put("run: \(s.runPath)", x: x, y: y, style: theme.style(.muted), maxWidth: width)
@@ -55,7 +59,8 @@ public struct TrainingScreen {
             y += 1
             canvas.put(Sparkline.render(s.losses, width: width, glyphs: g), x: x, y: y, style: theme.style(.bar), maxWidth: width)
             y += 1
-            var pace = "\(Format.grouped(Int(s.tokensPerSecond.rounded()))) tokens/s  ·  stage ETA \(Self.duration(s.stageETA))"
+            let perStep = s.secondsPerStep > 0 ? "\(Format.fixed(s.secondsPerStep, 2)) s/step  ·  " : ""
+            var pace = "\(perStep)\(Format.grouped(Int(s.tokensPerSecond.rounded()))) tokens/s  ·  stage ETA \(Self.duration(s.stageETA))"
             if let total = s.totalETA { pace += "  ·  run ETA \(Self.duration(total))" }
             canvas.put(pace, x: x, y: y, style: theme.style(.muted), maxWidth: width)
             y += 1
@@ -63,8 +68,17 @@ public struct TrainingScreen {
         if !s.note.isEmpty, y < inner.maxY {
             canvas.put(s.note, x: x, y: min(y + 1, inner.maxY - 1), style: theme.style(.muted), maxWidth: width)
         }
-        StatusBar(hints: [("Ctrl-C", "stop (checkpoint saved; run again to resume)")], message: "first run")
+        let hints: [(key: String, label: String)] = background
+            ? [("any key", "back to the explorer"), ("q", "quit (checkpoint saved; next launch resumes)")]
+            : [("Ctrl-C", "stop (checkpoint saved; run again to resume)")]
+        StatusBar(hints: hints, message: background ? "background training" : "first run")
             .draw(on: canvas, y: h - 1, width: w, theme: theme)
+    }
+
+    /// The overlay with no job: the run is trained (or training was not started).
+    public func drawIdle(on canvas: Canvas) {
+        canvas.clear()
+        canvas.put("No training in the background: this run is trained. Any key returns.", x: 1, y: 1, style: theme.style(.muted), maxWidth: canvas.width - 2)
     }
 
     /// "1 h 02 m", "3 m 10 s", "42 s".

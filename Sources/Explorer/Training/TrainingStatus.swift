@@ -25,8 +25,11 @@ public struct TrainingStatus: Sendable, Equatable {
     /// Training loss of each step of the current stage, oldest first.
     public var losses: [Double] = []
     public var validationLoss: Double?
+    /// Over the last few steps (not since the stage began: that lags a change of pace).
     public var tokensPerSecond = 0.0
-    /// Seconds left in the current stage at the current pace.
+    /// Mean seconds per step over the last few steps.
+    public var secondsPerStep = 0.0
+    /// Seconds left in the current stage at the recent pace.
     public var stageETA = 0.0
     /// Seconds left for the whole run (stages not started are estimated from their steps).
     public var totalETA: Double?
@@ -44,6 +47,14 @@ public struct TrainingStatus: Sendable, Equatable {
 
     /// Fraction of the current stage done.
     public var stageFraction: Double { totalSteps > 0 ? Double(step) / Double(totalSteps) : 0 }
+
+    /// The status bar's item: "training encoder 120/400 · run ETA 12 m 03 s" (nil: idle).
+    public var statusLine: String? {
+        guard let cur = current else { return note.isEmpty ? nil : note }
+        let eta = totalETA.map { " · run ETA \(TrainingScreen.duration($0))" } ?? ""
+        let steps = totalSteps > 0 ? " \(step)/\(totalSteps)" : ""
+        return "training \(cur)\(steps)\(eta)"
+    }
 
     /// Stages finished (done or already there) out of all.
     public var stagesDone: Int { stages.filter { $0.state == .done || $0.state == .skipped }.count }

@@ -18,7 +18,7 @@ public enum Parallel {
     public static func forEach(_ count: Int, workPerItem: Int = 1, minimumWork: Int = Parallel.minimumWork,
                                _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = min(cores, count)
+        let chunks = min(cores, count, threadCoreLimit)
         if chunks <= 1 || count * workPerItem < minimumWork || isInsideParallel {
             body(0..<count)
             return
@@ -40,7 +40,7 @@ public enum Parallel {
     public static func forEach(_ count: Int, workPerItem: Int = 1, minimumWork: Int = Parallel.minimumWork,
                                context: UnsafeMutableRawPointer, work: RangeWork) {
         guard count > 0 else { return }
-        let chunks = min(cores, count)
+        let chunks = min(cores, count, threadCoreLimit)
         if chunks <= 1 || count * workPerItem < minimumWork || isInsideParallel {
             work(context, 0, count)
             return
@@ -90,6 +90,27 @@ public enum Parallel {
         defer { openblas_set_num_threads(Int32(previous)) }
         return try body()
     }
+
+    /// Runs `body` with this thread's parallel loops split over at most `limit` cores: a
+    /// background job (the explorer's training) leaves the other cores to the foreground.
+    public static func withCoreLimit<T>(_ limit: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(limitKey)
+        pthread_setspecific(limitKey, UnsafeRawPointer(bitPattern: max(1, limit)))
+        defer { pthread_setspecific(limitKey, previous) }
+        return try body()
+    }
+
+    /// This thread's cap from `withCoreLimit` (no cap: `cores`).
+    public static var threadCoreLimit: Int {
+        guard let p = pthread_getspecific(limitKey) else { return cores }
+        return Int(bitPattern: p)
+    }
+
+    private static let limitKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
 
     // Nested parallel loops (an op called inside a per-head worker) run serially.
     fileprivate static let insideKey: pthread_key_t = {

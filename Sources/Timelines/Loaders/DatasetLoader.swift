@@ -37,22 +37,6 @@ extension Dataset {
     }
 }
 
-/// Where datasets live: `$USERLLM_HOME/datasets/<name>/`, USERLLM_HOME defaulting to
-/// `${XDG_CACHE_HOME:-~/.cache}/userllm`.
-public enum DatasetLocation {
-    public static var home: URL {
-        let env = ProcessInfo.processInfo.environment
-        if let h = env["USERLLM_HOME"], !h.isEmpty { return URL(fileURLWithPath: h) }
-        let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (FileManager.default.homeDirectoryForCurrentUser.path + "/.cache")
-        return URL(fileURLWithPath: cache).appendingPathComponent("userllm")
-    }
-
-    public static func directory(for name: String) -> URL {
-        home.appendingPathComponent("datasets").appendingPathComponent(name)
-    }
-}
-
 /// What loaders fill in: users and items interned in first-seen order, events in file order.
 final class DatasetAssembly {
     var userIDs = IDInterner()

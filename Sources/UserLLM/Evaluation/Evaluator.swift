@@ -173,6 +173,14 @@ public final class Evaluator {
     /// The pretrained encoder with its item head (checkpoints/encoder.safetensors), or nil
     /// when the run has none.
     public func encoderRecommender() throws -> EncoderRecommender? {
+        try EncoderRecommender.load(context)
+    }
+}
+
+extension EncoderRecommender {
+    /// The run's pretrained encoder with its item head (checkpoints/encoder.safetensors),
+    /// or nil when the run has none yet.
+    public static func load(_ context: RunContext) throws -> EncoderRecommender? {
         let url = context.run.checkpointURL("encoder")
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let preset = context.config.preset

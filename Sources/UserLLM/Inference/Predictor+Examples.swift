@@ -9,6 +9,11 @@ extension Predictor {
     /// `cut` (default: the test target, the last event); the window is the
     /// `windowLength` events before it.
     public func example(user: Int32, task: TaskKind, cut: Int? = nil) throws -> Example {
+        try Self.example(builder: builder, user: user, task: task, cut: cut)
+    }
+
+    /// `example(user:task:cut:)` for any builder (the encoder alone has no Predictor).
+    public static func example(builder: ExampleBuilder, user: Int32, task: TaskKind, cut: Int? = nil) throws -> Example {
         guard user >= 0 && Int(user) < builder.timelines.count else {
             throw ExampleError(description: "no user \(user) (the dataset has \(builder.timelines.count))")
         }

@@ -14,6 +14,11 @@ extension TrainingPipeline {
     /// better" keeps the best-ranking weights. Every validation is a point of the learning
     /// curve (metrics.json: stages.encoder.learningCurve).
     func pretrainEncoder() throws -> RunMetrics.Stage {
+        // The feature vocabularies the encoder's embeddings index (the tokenizer stage
+        // writes them too; the encoder may run first).
+        if !FileManager.default.fileExists(atPath: run.vocabularyURL.appendingPathComponent("vocab-item.json").path) {
+            try context.vocabularies.save(to: run.vocabularyURL)
+        }
         let cfg = preset.stages.encoder
         let modelConfig = ModelChoice(mode: .xattn).modelConfig(preset)
         let encoder = UserEncoder(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 1)

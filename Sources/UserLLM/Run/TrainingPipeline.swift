@@ -45,13 +45,15 @@ public final class TrainingPipeline {
         return metrics
     }
 
-    /// The stages every model shares: tokenizer, LM and (optionally) encoder pretraining.
+    /// The stages every model shares: encoder pretraining (optionally), tokenizer, LM.
+    /// The encoder comes first: it is the quickest stage, and alone it already ranks next
+    /// items, so the explorer has a live answer within a minute while the rest trains.
     public func pretrain(encoder: Bool) throws {
-        try stage("tokenizer", artifact: run.tokenizerURL) { try trainTokenizer() }
-        try stage("lm", artifact: run.checkpointURL("lm")) { try pretrainLM() }
         if encoder {
             try stage("encoder", artifact: run.checkpointURL("encoder")) { try pretrainEncoder() }
         }
+        try stage("tokenizer", artifact: run.tokenizerURL) { try trainTokenizer() }
+        try stage("lm", artifact: run.checkpointURL("lm")) { try pretrainLM() }
     }
 
     /// The encoder stage alone (no tokenizer, no LM): enough for `eval` to rank with the

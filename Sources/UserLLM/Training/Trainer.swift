@@ -23,6 +23,8 @@ public final class Trainer {
     /// One line per step for log.txt.
     public var log: ((String) -> Void)?
     public var progress: ((TrainerProgress) -> Void)?
+    /// Seconds on a monotonic clock, for the ETA (tests drive it by hand).
+    public var clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     private let optimizer: AdamW
     /// The parameters `isGate` picks, stepped at `config.gateLearningRateScale` × the
     /// schedule's rate (nil when there are none or the scale is 1).
@@ -60,6 +62,7 @@ public final class Trainer {
         let start = Date()
         var tokens = 0
         var s = state.step
+        var pace = StepPace()
         while s < config.steps {
             if TrainingInterrupt.isRequested {
                 try saveResume(state)
@@ -71,6 +74,7 @@ public final class Trainer {
             gateOptimizer?.learningRate = lr * (config.gateLearningRateScale ?? 1)
             optimizer.zeroGrad()
             gateOptimizer?.zeroGrad()
+            let stepStart = clock()
             let (loss, n) = try step(s)
             let lossValue = loss.item
             guard lossValue.isFinite else {
@@ -80,19 +84,19 @@ public final class Trainer {
             clipGradNorm(trainable, maxNorm: config.gradClip)
             optimizer.step()
             gateOptimizer?.step()
+            pace.addStep(seconds: clock() - stepStart, tokens: n)
             s += 1
             state.step = s
             tokens += n
             result.trainLosses.append(.init(step: s, loss: lossValue))
-            let elapsed = Date().timeIntervalSince(start)
-            let done = s - result.resumedFrom
             var report = TrainerProgress(stage: name, step: s, totalSteps: config.steps, loss: lossValue, learningRate: lr,
-                                         tokensPerSecond: Double(tokens) / max(elapsed, 1e-9),
-                                         eta: elapsed / Double(done) * Double(config.steps - s), validationLoss: nil)
+                                         tokensPerSecond: pace.tokensPerSecond, eta: 0, validationLoss: nil)
             var line = "\(name) step \(s)/\(config.steps) loss \(String(format: "%.4f", lossValue)) lr \(String(format: "%.2e", lr)) tok/s \(Int(report.tokensPerSecond))"
             var stop = false
             if (config.evalEvery > 0 && s % config.evalEvery == 0) || s == config.steps {
+                let validationStart = clock()
                 let v = try Autograd.noGrad { try validate() }
+                pace.addValidation(seconds: clock() - validationStart)
                 report.validationLoss = v
                 result.validationLosses.append(.init(step: s, loss: v))
                 line += " val \(String(format: "%.4f", v))"
@@ -106,6 +110,9 @@ public final class Trainer {
                 }
                 if s < config.steps && !stop { try saveResume(state) }
             }
+            report.secondsPerStep = pace.secondsPerStep ?? 0
+            report.eta = pace.eta(steps: config.steps - s,
+                                  validations: StepPace.validationsLeft(done: s, total: config.steps, every: config.evalEvery))
             log?(line)
             progress?(report)
             if stop {

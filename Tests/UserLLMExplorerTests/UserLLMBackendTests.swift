@@ -2,6 +2,7 @@ import Explorer
 import Foundation
 import Timelines
 import UserLLM
+import UserLLMExplorer
 import XCTest
 
 /// The explorer on a real (tiny) trained run: what the backend answers and what the task
@@ -24,7 +25,9 @@ final class UserLLMBackendTests: XCTestCase {
 
     func testInfoListsEveryFinetunedModelFastModesFirst() throws {
         let (backend, _) = try open()
-        XCTAssertEqual(backend.info.modes.map(\.id), ["xattn", "xattn+perceiver", "soft", "tp"])
+        // The encoder alone first (its checkpoint is there), TP last.
+        XCTAssertEqual(backend.info.modes.map(\.id), ["encoder", "xattn", "xattn+perceiver", "soft", "tp"])
+        XCTAssertEqual(backend.info.modes.first?.tasks, [.nextItem])
         XCTAssertEqual(backend.info.modes.filter(\.isTextPrompt).map(\.id), ["tp"])
         XCTAssertEqual(backend.info.modes.filter(\.hasCrossAttention).map(\.id), ["xattn", "xattn+perceiver"])
         XCTAssertEqual(backend.info.preset, "tiny")
@@ -164,15 +167,15 @@ final class UserLLMBackendTests: XCTestCase {
         let canvas = TextCanvas(width: 160, height: 48)
         session.draw(on: canvas)
         let text = canvas.plainText()
-        for title in ["Cross-attn", "Cross-attn+P", "Soft prompt", "TP"] { XCTAssertTrue(text.contains(title), title) }
+        for title in ["Encoder", "Cross-attn", "Cross-attn+P", "Soft prompt", "TP"] { XCTAssertTrue(text.contains(title), title) }
         func count(_ pattern: String) -> Int {
             (try! NSRegularExpression(pattern: pattern)).numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
         }
-        XCTAssertEqual(count("latency [0-9.]+ [mµ]?s"), 4, "latency lines")
-        XCTAssertEqual(count("prompt tokens [0-9,]+"), 4, "prompt token lines")
-        XCTAssertEqual(count("FLOPs [0-9.]+ [kMGTP]?FLOP"), 4, "FLOP lines")
+        XCTAssertEqual(count("latency [0-9.]+ [mµ]?s"), 5, "latency lines")
+        XCTAssertEqual(count("prompt tokens [0-9,]+"), 5, "prompt token lines")
+        XCTAssertEqual(count("FLOPs [0-9.]+ [kMGTP]?FLOP"), 5, "FLOP lines")
         XCTAssertTrue(text.contains("TP ÷ Cross-attn:"), "the ratio line")
-        if count("latency [0-9.]+ [mµ]?s") != 4 { print(text) }
+        if count("latency [0-9.]+ [mµ]?s") != 5 { print(text) }
         let names = Set(dataset.items.map(\.name))
         let ranked = text.split(separator: "\n").flatMap { line in
             line.split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -180,8 +183,8 @@ final class UserLLMBackendTests: XCTestCase {
             // "1. ✓ Title" — columns sit side by side, separated by two spaces.
             cell.components(separatedBy: "  ").filter { $0.range(of: #"^[1-5]\. [✓✗] "#, options: .regularExpression) != nil }
         }
-        XCTAssertEqual(count(#"[1-5]\. [✓✗] "#), 4 * 5, "ranked answers")
-        if count(#"[1-5]\. [✓✗] "#) != 20 { print(text) }
+        XCTAssertEqual(count(#"[1-5]\. [✓✗] "#), 5 * 5, "ranked answers")
+        if count(#"[1-5]\. [✓✗] "#) != 25 { print(text) }
         for r in ranked {
             let name = String(r.dropFirst(5)).trimmingCharacters(in: .whitespaces)
             XCTAssertTrue(names.contains(name) || name.hasSuffix("…"), "\(name) is not a catalogue title")

@@ -3,6 +3,7 @@ import Foundation
 import NN
 import Tensor
 import Timelines
+import UserLLM
 
 extension UserLLMBackend {
     /// Records the cross-attention weights of `query` in `mode`: the prompt and the mode's

@@ -1,3 +1,4 @@
+import UserLLM
 import Explorer
 
 extension ModelChoice {
