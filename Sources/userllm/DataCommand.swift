@@ -5,6 +5,6 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Fetch datasets and print their statistics.",
-        subcommands: [DataFetchCommand.self, DataStatsCommand.self, DataBenchCommand.self]
+        subcommands: [DataFetchCommand.self, DataStatsCommand.self, DataBenchCommand.self, DataExportTensorsCommand.self]
     )
 }
