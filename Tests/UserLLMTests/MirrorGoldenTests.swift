@@ -19,7 +19,7 @@ final class MirrorGoldenTests: XCTestCase {
         try Safetensors.read(GoldenTests.packageRoot().appendingPathComponent("Tests/Fixtures/golden/\(name).safetensors"))
     }
 
-    func ints(_ f: SafetensorsFile, _ name: String) throws -> [Int32] { try f.tensor(name).scalars.map { Int32($0) } }
+    static func ints(_ f: SafetensorsFile, _ name: String) throws -> [Int32] { try f.tensor(name).scalars.map { Int32($0) } }
 
     func vocabularies(_ f: SafetensorsFile) throws -> FeatureVocabularies {
         let sizes = try JSONDecoder().decode([String: Int].self, from: Data(try XCTUnwrap(f.metadata["vocab"]).utf8))
@@ -36,26 +36,26 @@ final class MirrorGoldenTests: XCTestCase {
     }
 
     /// Events (B, M) / (B, M, C) as stored under `prefix`; categories are distinct, PAD after.
-    func features(_ f: SafetensorsFile, _ prefix: String) throws -> (EventBatch.Features, shape: [Int]) {
+    static func features(_ f: SafetensorsFile, _ prefix: String) throws -> (EventBatch.Features, shape: [Int]) {
         let category = try f.tensor(prefix + "category")
         let ids = category.scalars.map { Int32($0) }
         let c = category.shape[2]
         let counts = (0..<(ids.count / c)).map { g in Int32(ids[(g * c)..<((g + 1) * c)].filter { $0 != Vocabulary.pad }.count) }
-        return (EventBatch.Features(itemIDs: try ints(f, prefix + "item"), categoryIDs: ids, categoryCounts: counts,
-                                    ratingIDs: try ints(f, prefix + "rating")), category.shape)
+        return (EventBatch.Features(itemIDs: try Self.ints(f, prefix + "item"), categoryIDs: ids, categoryCounts: counts,
+                                    ratingIDs: try Self.ints(f, prefix + "rating")), category.shape)
     }
 
-    func events(_ f: SafetensorsFile, targets: Bool = false) throws -> EventBatch {
-        let (inputs, shape) = try features(f, "input.events.")
-        return EventBatch(inputs: inputs, targets: targets ? try features(f, "input.targets.").0 : nil,
-                          lengths: try ints(f, "input.events.lengths").map(Int.init), length: shape[1], maxCategories: shape[2])
+    static func events(_ f: SafetensorsFile, targets: Bool = false) throws -> EventBatch {
+        let (inputs, shape) = try Self.features(f, "input.events.")
+        return EventBatch(inputs: inputs, targets: targets ? try Self.features(f, "input.targets.").0 : nil,
+                          lengths: try Self.ints(f, "input.events.lengths").map(Int.init), length: shape[1], maxCategories: shape[2])
     }
 
-    func tokens(_ f: SafetensorsFile) throws -> TokenBatch {
+    static func tokens(_ f: SafetensorsFile) throws -> TokenBatch {
         let seqs = try f.tensor("input.sequences")
         let s = seqs.shape[1]
-        let lengths = try ints(f, "input.sequence_lengths").map(Int.init)
-        let prompts = try ints(f, "input.prompt_lengths").map(Int.init)
+        let lengths = try Self.ints(f, "input.sequence_lengths").map(Int.init)
+        let prompts = try Self.ints(f, "input.prompt_lengths").map(Int.init)
         let rows = lengths.enumerated().map { b, n in (0..<n).map { Int32(seqs.pointer[b * s + $0]) } }
         let masks = lengths.enumerated().map { b, n in (0..<n).map { $0 >= prompts[b] } }
         return TokenBatch(sequences: rows, lossMasks: masks, pad: Int32(f.metadata["pad"].flatMap(Int.init) ?? 3))
@@ -90,7 +90,7 @@ final class MirrorGoldenTests: XCTestCase {
     func checkUserLLM(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let f = try fixture(name)
         let model = try userLLM(f)
-        let batch = try tokens(f), ev = try events(f)
+        let batch = try Self.tokens(f), ev = try Self.events(f)
         assertClose(Autograd.noGrad { model.logits(batch, events: ev) }, try f.tensor("logits"), "\(name) logits")
         let trainable = model.parameters().filter { $0.1.requiresGrad }
         XCTAssertEqual(Set(trainable.map(\.0)), Set(f.withPrefix("grad.").names), "\(name): trainable parameters")
@@ -119,7 +119,7 @@ final class MirrorGoldenTests: XCTestCase {
         try checkUserLLM("userllm_soft_lora")
         // The fixture exercises what it claims: padded prefixes and trained adapters.
         let f = try fixture("userllm_soft_lora")
-        XCTAssertGreaterThan(Set(try ints(f, "input.events.lengths")).count, 1)
+        XCTAssertGreaterThan(Set(try Self.ints(f, "input.events.lengths")).count, 1)
         XCTAssertTrue(f.names.contains("grad.llm.blocks.0.attn.wq.lora_A"))
         XCTAssertFalse(f.names.contains("grad.llm.blocks.0.attn.wq.weight"))
     }
@@ -139,7 +139,7 @@ final class MirrorGoldenTests: XCTestCase {
         let heads = EncoderHeads(config: config, vocabularies: vocab, seed: 2)
         let params = encoder.parameters(prefix: "encoder") + heads.parameters(prefix: "heads")
         try f.withPrefix("param.").load(into: params, strict: true)
-        let batch = try events(f, targets: true)
+        let batch = try Self.events(f, targets: true)
         func loss() -> Tensor {
             EncoderLoss.nextEvent(heads(encoder(batch)), targets: batch.targets!, maxCategories: batch.maxCategories).total
         }

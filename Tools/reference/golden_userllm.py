@@ -174,6 +174,8 @@ def encoder_fixture(seed):
     loss = loss_fn()
     loss.backward()
     grads = {n: p.grad.detach().float().clone() for n, p in model.named_parameters()}
+    if min_gradient_ratio(grads) < 1e-5:
+        return False
     model.zero_grad(set_to_none=True)
     losses = run_steps(model, loss_fn)
     out = {"param." + n: p for n, p in params0.items()}
@@ -183,7 +185,22 @@ def encoder_fixture(seed):
     out.update({"grad." + n: gr for n, gr in grads.items()})
     out.update({"step3." + n: p.detach().float().clone() for n, p in model.named_parameters()})
     out["losses"] = torch.tensor(losses, dtype=torch.float32)
-    save("encoder_heads", out, dict(config=json.dumps(ENCODER), vocab=json.dumps(VOCAB)), losses)
+    save("encoder_heads", out, dict(config=json.dumps(ENCODER), vocab=json.dumps(VOCAB), seed=str(seed)), losses)
+    return True
+
+
+def min_gradient_ratio(grads):
+    """The smallest non-zero |gradient element| / its tensor's largest. AdamW normalises each
+    element, so one whose exact gradient is ~1e-7 of its tensor's largest turns float32
+    rounding into a full-size step, and the 3-step comparison measures that, not the
+    engine; fixtures are drawn until no element is that close to zero."""
+    worst = 1.0
+    for g in grads.values():
+        a = g.abs()
+        nz = a[a > 0]
+        if len(nz):
+            worst = min(worst, float(nz.min() / a.max()))
+    return worst
 
 
 def save(name, out, meta, losses):
@@ -199,7 +216,9 @@ def main():
     torch.set_default_dtype(torch.float64)
     userllm_fixture("userllm_soft_lora", "soft", False, "lora", 11)
     userllm_fixture("userllm_xattn_perceiver", "xattn", True, "full", 12)
-    encoder_fixture(13)
+    seed = 13
+    while not encoder_fixture(seed):
+        seed += 1
 
 
 if __name__ == "__main__":

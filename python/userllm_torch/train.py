@@ -88,8 +88,14 @@ def prepare_run(export, out, rank):
         return
     os.makedirs(os.path.join(out, "checkpoints"), exist_ok=True)
     src = export.path
-    for name in ("config.json", "tokenizer.json", "checkpoints/lm.safetensors", "checkpoints/encoder.safetensors",
-                 "metrics.json"):
+    metrics_src, metrics_dst = os.path.join(src, "metrics.json"), os.path.join(out, "metrics.json")
+    if os.path.exists(metrics_src) and not os.path.exists(metrics_dst):
+        # The pretraining stages only: the export carries no finetuned checkpoint.
+        with open(metrics_src) as f:
+            metrics = json.load(f)
+        metrics["stages"] = {k: v for k, v in metrics.get("stages", {}).items() if k in ("tokenizer", "lm", "encoder")}
+        atomic_write_json(metrics, metrics_dst)
+    for name in ("config.json", "tokenizer.json", "checkpoints/lm.safetensors", "checkpoints/encoder.safetensors"):
         s, d = os.path.join(src, name), os.path.join(out, name)
         if os.path.exists(s) and not os.path.exists(d):
             shutil.copyfile(s, d + ".tmp")

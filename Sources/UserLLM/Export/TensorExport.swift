@@ -6,7 +6,7 @@ import Timelines
 /// re-implementing our loaders, tokenizer or split. Layout of the export folder:
 ///
 ///   manifest.json                 TensorExportManifest: mode, tasks, sizes, shard list, preset
-///   config.json, vocab/, tokenizer.json, checkpoints/{lm,encoder}.safetensors
+///   config.json, vocab/, tokenizer.json, checkpoints/{lm,encoder}.safetensors, metrics.json
 ///                                 copied from the run: the export is itself a run directory
 ///                                 without finetuned models, and the trainer starts from it
 ///   events.safetensors            timelines as feature ids, once for every example:
@@ -82,6 +82,8 @@ public struct TensorExport {
             }
         }
         try context.vocabularies.save(to: out.appendingPathComponent("vocab"))
+        // The pretraining stages' record, so the trained run's metrics keep them (optional).
+        if fm.fileExists(atPath: run.metricsURL.path) { files.append((run.metricsURL, "metrics.json")) }
         for (source, name) in files {
             let target = out.appendingPathComponent(name)
             try? fm.removeItem(at: target)
