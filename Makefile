@@ -36,7 +36,7 @@ test: test-deps test-data
 # The PyTorch trainer's own tests (python/tests): torchrun with gloo on localhost, 2
 # processes against 1, a killed worker resuming. About a minute on 2 cores.
 test-python:
-	cd python && /usr/bin/python3 -m unittest discover -s tests -t . -v
+	cd python/tests && /usr/bin/python3 -m unittest discover -s . -v
 
 # Where $(USERLLM_TEST_DATA)/movielens-100k is missing, take MovieLens-100K from the
 # pinned recbole wheel (../shared/data absent: into .testdata/).
