@@ -29,9 +29,9 @@ class Export:
             raise ExportError("%s: format %r version %r, expected userllm-tensors 1" % (manifest_path, m.get("format"), m.get("version")))
         ev = self._load("events.safetensors", ["timeline_offsets", "event_item", "event_rating", "item_categories"])
         self.timeline_offsets = ev["timeline_offsets"]
-        self.event_item = ev["event_item"].long()
-        self.event_rating = ev["event_rating"].long()
-        self.item_categories = ev["item_categories"].long()  # (V_item, C)
+        self.event_item = ev["event_item"]  # int32 as stored; gathered rows are widened
+        self.event_rating = ev["event_rating"]
+        self.item_categories = ev["item_categories"]  # (V_item, C)
         self.parts = {}
 
     def _load(self, name, keys):
@@ -65,15 +65,18 @@ class Export:
             offsets, tokens, base = [torch.zeros(1, dtype=torch.int64)], [], 0
             for shard in self.manifest["parts"][name]["shards"]:
                 t = self._load(shard["file"], list(cols) + ["token_offsets", "tokens"])
+                # Kept as stored (int32): at MovieLens-20M size the token ids alone are ~1.2 G;
+                # batches widen their own rows.
                 for k in cols:
-                    cols[k].append(t[k].long())
+                    cols[k].append(t[k])
                 offsets.append(t["token_offsets"][1:] + base)
-                tokens.append(t["tokens"].long())
+                tokens.append(t["tokens"])
                 base += int(t["token_offsets"][-1])
-            p = {k: torch.cat(v) if v else torch.zeros(0, dtype=torch.long) for k, v in cols.items()}
+            p = {k: torch.cat(v) if len(v) > 1 else (v[0] if v else torch.zeros(0, dtype=torch.int32))
+                 for k, v in cols.items()}
             p["token_offsets"] = torch.cat(offsets)
-            p["tokens"] = torch.cat(tokens) if tokens else torch.zeros(0, dtype=torch.long)
-            p["answer_length"] = (p["token_offsets"][1:] - p["token_offsets"][:-1]) - p["prompt_length"]
+            p["tokens"] = torch.cat(tokens) if len(tokens) > 1 else (tokens[0] if tokens else torch.zeros(0, dtype=torch.int32))
+            p["answer_length"] = ((p["token_offsets"][1:] - p["token_offsets"][:-1]) - p["prompt_length"]).int()
             self.parts[name] = p
         return self.parts[name]
 
@@ -98,7 +101,8 @@ class Export:
             tokens[b, :n] = s[:n]
             first = int(p["prompt_length"][i]) - 1  # targets at positions whose next token is an answer token
             targets[b, first:n] = s[first + 1:n + 1]
-        events = self.windows(p["user"][indices], p["window_start"][indices], p["target"][indices])
+        idx = torch.as_tensor(indices, dtype=torch.long)
+        events = self.windows(p["user"][idx].long(), p["window_start"][idx].long(), p["target"][idx].long())
         return tokens.to(device), targets.to(device), {k: v.to(device) for k, v in events.items()}
 
     def windows(self, users, starts, ends):
@@ -112,25 +116,39 @@ class Export:
         rows = self.timeline_offsets[users.long()][:, None] + starts.long()[:, None] + pos  # (B, M)
         real = pos < lengths[:, None]
         rows = torch.where(real, rows, torch.zeros_like(rows))
-        item = torch.where(real, self.event_item[rows], torch.zeros_like(rows))
-        rating = torch.where(real, self.event_rating[rows], torch.zeros_like(rows))
-        category = self.item_categories[item]  # (B, M, C); PAD item → row 0, all PAD
+        item = torch.where(real, self.event_item[rows].long(), torch.zeros_like(rows))
+        rating = torch.where(real, self.event_rating[rows].long(), torch.zeros_like(rows))
+        category = self.item_categories[item].long()  # (B, M, C); PAD item → row 0, all PAD
         category = torch.where(real[..., None], category, torch.zeros_like(category))
         return dict(item=item, category=category, rating=rating, lengths=lengths)
 
 
 def splitmix_permutation(n, seed):
-    """BatchOrder.permutation: Fisher–Yates driven by SplitMix64 (Sources/UserLLM/Data/BatchOrder.swift)."""
-    state = seed & MASK64
-    p = list(range(n))
-    for i in range(n - 1, 0, -1):
-        state = (state + 0x9E3779B97F4A7C15) & MASK64
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        z = z ^ (z >> 31)
-        j = z % (i + 1)
-        p[i], p[j] = p[j], p[i]
+    """BatchOrder.permutation: Fisher–Yates driven by SplitMix64 (Sources/UserLLM/Data/BatchOrder.swift).
+    The k-th draw is a function of seed + k·γ, so the draws are computed in chunks with
+    wrapping uint64 arithmetic (numpy) and only the swaps run one by one, in a compact array
+    (MovieLens-20M: 19.6 M items)."""
+    import array
+    import numpy as np
+    p = array.array("q", range(n))
+    gamma = np.uint64(0x9E3779B97F4A7C15)
+    chunk = 1 << 20
+    k = 0  # draws made
+    with np.errstate(over="ignore"):
+        while k < n - 1:
+            count = min(chunk, n - 1 - k)
+            state = np.uint64(seed & MASK64) + gamma * (np.arange(k + 1, k + count + 1, dtype=np.uint64))
+            z = state
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z = z ^ (z >> np.uint64(31))
+            bounds = np.arange(n - k, n - k - count, -1, dtype=np.uint64)  # i + 1 for i = n-1-k, …
+            js = (z % bounds).tolist()
+            i = n - 1 - k
+            for j in js:
+                p[i], p[j] = p[j], p[i]
+                i -= 1
+            k += count
     return p
 
 
