@@ -61,21 +61,28 @@ class Export:
         if name not in self.parts:
             if name not in self.manifest["parts"]:
                 raise ExportError("%s: the manifest has no part %r" % (self.path, name))
-            cols = {k: [] for k in ("user", "window_start", "target", "task", "prompt_length")}
-            offsets, tokens, base = [torch.zeros(1, dtype=torch.int64)], [], 0
-            for shard in self.manifest["parts"][name]["shards"]:
-                t = self._load(shard["file"], list(cols) + ["token_offsets", "tokens"])
-                # Kept as stored (int32): at MovieLens-20M size the token ids alone are ~1.2 G;
-                # batches widen their own rows.
-                for k in cols:
-                    cols[k].append(t[k])
-                offsets.append(t["token_offsets"][1:] + base)
-                tokens.append(t["tokens"])
-                base += int(t["token_offsets"][-1])
-            p = {k: torch.cat(v) if len(v) > 1 else (v[0] if v else torch.zeros(0, dtype=torch.int32))
-                 for k, v in cols.items()}
-            p["token_offsets"] = torch.cat(offsets)
-            p["tokens"] = torch.cat(tokens) if len(tokens) > 1 else (tokens[0] if tokens else torch.zeros(0, dtype=torch.int32))
+            # Filled shard by shard into tensors sized from the manifest, each shard freed
+            # after its copy: peak memory is the part plus one shard, not twice the part.
+            shards = self.manifest["parts"][name]["shards"]
+            n = sum(sh["examples"] for sh in shards)
+            total_tokens = sum(sh["tokens"] for sh in shards)
+            keys = ("user", "window_start", "target", "task", "prompt_length")
+            p = {k: torch.empty(n, dtype=torch.int32) for k in keys}
+            p["token_offsets"] = torch.zeros(n + 1, dtype=torch.int64)
+            p["tokens"] = torch.empty(total_tokens, dtype=torch.int32)
+            row, base = 0, 0
+            for shard in shards:
+                t = self._load(shard["file"], list(keys) + ["token_offsets", "tokens"])
+                m, tk = int(t["user"].shape[0]), int(t["tokens"].shape[0])
+                if m != shard["examples"] or tk != shard["tokens"] or int(t["token_offsets"][-1]) != tk:
+                    raise ExportError("%s: %d examples and %d tokens, the manifest says %d and %d" % (
+                        os.path.join(self.path, shard["file"]), m, tk, shard["examples"], shard["tokens"]))
+                for k in keys:
+                    p[k][row:row + m] = t[k]
+                p["token_offsets"][row + 1:row + m + 1] = t["token_offsets"][1:] + base
+                p["tokens"][base:base + tk] = t["tokens"]
+                row, base = row + m, base + tk
+                del t
             p["answer_length"] = ((p["token_offsets"][1:] - p["token_offsets"][:-1]) - p["prompt_length"]).int()
             self.parts[name] = p
         return self.parts[name]
