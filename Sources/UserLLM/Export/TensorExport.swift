@@ -76,7 +76,7 @@ public struct TensorExport {
         var files = [(run.configURL, "config.json"), (run.tokenizerURL, "tokenizer.json"),
                      (run.checkpointURL("lm"), "checkpoints/lm.safetensors")]
         if mode.usesEncoder { files.append((run.checkpointURL("encoder"), "checkpoints/encoder.safetensors")) }
-        for (source, name) in files {
+        for (source, _) in files {
             guard fm.fileExists(atPath: source.path) else {
                 throw RunError.badRun("\(source.path) does not exist: run `userllm train` up to finetuning first")
             }
