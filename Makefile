@@ -12,7 +12,7 @@ ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
 endif
 
-.PHONY: run test deps test-deps build test-data bench results clean
+.PHONY: run test test-python deps test-deps build test-data bench results clean
 
 run: deps build
 	$(BIN)/userllm data fetch movielens
@@ -31,6 +31,12 @@ test: test-deps test-data
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing
 	$(MAKE) --no-print-directory interop-check
+	$(MAKE) --no-print-directory test-python
+
+# The PyTorch trainer's own tests (python/tests): torchrun with gloo on localhost, 2
+# processes against 1, a killed worker resuming. About a minute on 2 cores.
+test-python:
+	cd python/tests && /usr/bin/python3 -m unittest discover -s . -v
 
 # Where $(USERLLM_TEST_DATA)/movielens-100k is missing, take MovieLens-100K from the
 # pinned recbole wheel (../shared/data absent: into .testdata/).
@@ -55,3 +61,4 @@ interop-check:
 reference-fixtures:
 	/usr/bin/python3 Tools/reference/make_safetensors_fixtures.py
 	/usr/bin/python3 Tools/reference/golden.py
+	/usr/bin/python3 Tools/reference/golden_userllm.py

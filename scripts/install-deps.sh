@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(libopenblas-dev libncursesw5-dev zlib1g-dev python3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
     # tmux drives the explorer's end-to-end test; numpy and (from PyPI) safetensors the
-    # interop check. python3-torch only regenerates the golden fixtures (Tools/reference),
-    # which the tests read as committed files, so it is not installed here.
-    packages+=(tmux python3-numpy)
+    # interop check; python3-torch (1.13, CPU, gloo) the PyTorch trainer's tests
+    # (python/tests, TorchInteropTests) and the golden fixtures' generators.
+    packages+=(tmux python3-numpy python3-torch)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Fetch datasets, print their statistics, export them with our split.",
-        subcommands: [DataFetchCommand.self, DataStatsCommand.self, DataBenchCommand.self, DataExportCommand.self]
+        subcommands: [DataFetchCommand.self, DataStatsCommand.self, DataBenchCommand.self, DataExportCommand.self,
+                      DataExportTensorsCommand.self]
     )
 }

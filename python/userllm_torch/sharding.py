@@ -1,0 +1,63 @@
+"""One epoch's sharding of an export, without training: each process loads the training
+shards, draws the epoch's BatchOrder permutation, takes its slice of every global batch and
+builds its first and last batch; rank 0 reports time and every rank its peak memory. The
+scale check of issue 14 (synthetic MovieLens-20M size):
+
+  python3 -m userllm_torch.launch --standalone --nproc_per_node 2 -m userllm_torch.sharding \\
+      --export DIR --batch-size 32
+"""
+import argparse
+import json
+import os
+import resource
+import time
+
+import torch.distributed as dist
+
+from .data import BatchOrder, Export
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m userllm_torch.sharding")
+    p.add_argument("--export", required=True)
+    p.add_argument("--batch-size", type=int, default=32, help="global batch")
+    a = p.parse_args(argv)
+    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    if "RANK" in os.environ:
+        dist.init_process_group("gloo")
+    t0 = time.time()
+    export = Export(a.export)
+    n = export.count("train")
+    t_load = time.time() - t0
+    order = BatchOrder(n, a.batch_size, int(export.manifest["batchOrderSeed"]))
+    steps = n // a.batch_size
+    t1 = time.time()
+    perm = order._perm(0)
+    t_perm = time.time() - t1
+    t2 = time.time()
+    seen = 0
+    for s in range(steps):
+        start = s * a.batch_size
+        mine = perm[start + rank:start + a.batch_size:world]
+        seen += len(mine)
+    t_slice = time.time() - t2
+    first = export.batch("train", list(perm[rank:a.batch_size:world]))
+    last = export.batch("train", list(perm[(steps - 1) * a.batch_size + rank:steps * a.batch_size:world]))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report = dict(rank=rank, world=world, examples=n, tokens=int(export.part("train")["tokens"].numel()), steps=steps,
+                  examplesThisRank=seen, loadSeconds=round(t_load, 1), permutationSeconds=round(t_perm, 1),
+                  sliceSeconds=round(t_slice, 1), firstBatchTokens=list(first[0].shape),
+                  lastBatchTokens=list(last[0].shape), peakRSSMB=round(peak_mb))
+    if world > 1:
+        reports = [None] * world
+        dist.all_gather_object(reports, report)
+        total = sum(r["examplesThisRank"] for r in reports)
+        if rank == 0:
+            print(json.dumps(dict(ranks=reports, examplesOverRanks=total, epochExamples=steps * a.batch_size), indent=1))
+        dist.destroy_process_group()
+    else:
+        print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
