@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed on this machine.",
-        subcommands: [BenchEngineCommand.self, BenchInferenceCommand.self, BenchAnswerCommand.self, BenchTrainCommand.self]
+        subcommands: [BenchEngineCommand.self, BenchInferenceCommand.self, BenchAnswerCommand.self, BenchTrainCommand.self, BenchLLMCommand.self]
     )
 }

@@ -23,4 +23,21 @@ void ck_softmax_row(int level, float *row, long visible, long total);
 /// gradient y = g · gelu'(x). y may equal x or g.
 void ck_gelu(int level, const float *x, const float *g, float *y, long n);
 
+/// GGML block types, numbered as in GGUF's tensor table.
+enum { CK_Q4_0 = 2, CK_Q4_1 = 3, CK_Q8_0 = 8 };
+
+/// Bytes of one 32-element block of `type` (34, 18, 20), 0 for any other type.
+long ck_quant_block_bytes(int type);
+
+/// y(m, n) = x(m, k) · Wᵀ for W (n, k) stored as GGML blocks, row j at w + j·row_bytes
+/// (k a multiple of 32). Only W's rows [n0, n1) are computed, so callers can split the
+/// output columns over threads. x stays f32: the result equals the product with the
+/// dequantised W up to the order of the sums. `level` as for ck_gemm_small_rows_nt.
+void ck_quant_gemm_nt(int level, int type, int m, int n0, int n1, int k, const float *x, long ldx,
+                      const void *w, long row_bytes, float *y, long ldy);
+
+/// W's rows [n0, n1) dequantised to f32: row j to out + (j − n0)·ldo (k a multiple of 32).
+void ck_quant_dequantize_rows(int level, int type, int n0, int n1, int k, const void *w, long row_bytes,
+                              float *out, long ldo);
+
 #endif

@@ -1,0 +1,132 @@
+import XCTest
+import Tensor
+import UserLLM
+
+/// The quantised-weight decoder on the real SmolLM2-135M file: prefill (dequantise + sgemm,
+/// batched attention) against token-by-token decoding (block kernels, KV cache), and
+/// against llama.cpp's greedy continuation (a fixture recorded with xllamacpp, token ids
+/// and log-probabilities only). Skips without the model file, except under CI=true.
+final class QuantizedLlamaTests: XCTestCase {
+    /// "The capital of France is Paris, but it's also the" (ids from llama.cpp's tokenizer).
+    static let prompt: [Int32] = [504, 3575, 282, 4649, 314, 7042, 28, 564, 357, 506, 597, 260]
+    /// llama.cpp's greedy continuation of `prompt` (30 tokens) and its log-probabilities.
+    static let continuation: [Int32] = [3575, 282, 260, 3432, 5261, 30, 198, 198, 504, 3575, 282, 260, 1797, 1918, 314,
+                                        1315, 2863, 4206, 28, 564, 357, 506, 597, 260, 3575, 282, 260, 1797, 1918, 30]
+    static let logprobs: [Float] = [-0.5611, -0.0163, -0.882, -2.0038, -1.1899, -0.4832, -1.5664, -0.3852, -1.8951, -1.9088,
+                                    -0.2141, -1.4169, -1.2501, -0.3841, -0.188, -0.1579, -0.0023, -0.0555, -0.4652, -1.023,
+                                    -0.1863, -0.0099, -0.0582, -0.0719, -0.0045, -0.002, -0.2183, -0.5487, -0.1708, -0.4722]
+
+    private func modelURL() throws -> URL {
+        let env = ProcessInfo.processInfo.environment
+        let home: URL
+        if let h = env["USERLLM_HOME"], !h.isEmpty { home = URL(fileURLWithPath: h) }
+        else if let x = env["XDG_CACHE_HOME"], !x.isEmpty { home = URL(fileURLWithPath: x).appendingPathComponent("userllm") }
+        else { home = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/userllm") }
+        let url = home.appendingPathComponent("models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf")
+        if !FileManager.default.fileExists(atPath: url.path) {
+            if env["CI"] == "true" { XCTFail("model file missing under CI: \(url.path)") }
+            throw XCTSkip("model file absent: \(url.path)")
+        }
+        return url
+    }
+
+    private func logSoftmax(_ p: UnsafePointer<Float>, _ n: Int, at i: Int) -> Float {
+        let (m, logSum) = VectorMath.logSumExp(p, n)
+        return p[i] - m - logSum
+    }
+
+    func testPrefillEqualsStepwiseDecodingAndFollowsLlamaCpp() throws {
+        let llm = try QuantizedLlama(url: try modelURL())
+        let c = llm.config
+        XCTAssertEqual([c.layers, c.dModel, c.hidden, c.heads, c.kvHeads, c.vocab], [30, 576, 1536, 9, 3, 49152])
+        XCTAssertLessThanOrEqual(Double(llm.weightBytesPerToken), 1.3 * Double(llm.tensorBytes))
+        let tokens = Self.prompt + Self.continuation.dropLast()  // 41 rows: the 2-row tiles' odd edge
+        let n = tokens.count, vocab = c.vocab
+        var batched = [Float](repeating: 0, count: n * vocab), stepwise = batched
+        llm.reset(sequences: 1, capacity: n)
+        llm.forward(tokens: tokens, sequence: Array(repeating: 0, count: n), position: Array(0..<n),
+                    logitRows: Array(0..<n), logits: &batched, threads: 2)
+        llm.reset(sequences: 1, capacity: n)
+        for t in 0..<n {
+            stepwise.withUnsafeMutableBufferPointer { p in
+                llm.forward(tokens: [tokens[t]], sequence: [0], position: [t], logitRows: [0], logits: p.baseAddress! + t * vocab, threads: 1)
+            }
+        }
+        for t in 0..<n {
+            let row = t * vocab
+            let scale = (0..<vocab).map { abs(stepwise[row + $0]) }.max()!
+            let worst = (0..<vocab).map { abs(batched[row + $0] - stepwise[row + $0]) }.max()!
+            XCTAssertLessThan(worst, 1e-4 * scale, "position \(t)")
+        }
+        // llama.cpp quantises activations to 8 bits, we do not: loose agreement.
+        var agree = 0
+        for (i, expected) in Self.continuation.enumerated() {
+            let t = Self.prompt.count - 1 + i
+            let row = stepwise.withUnsafeBufferPointer { Array($0[(t * vocab)..<((t + 1) * vocab)]) }
+            let best = row.indices.max { row[$0] < row[$1] }!
+            if best == Int(expected) { agree += 1 }
+            let lp = row.withUnsafeBufferPointer { logSoftmax($0.baseAddress!, vocab, at: Int(expected)) }
+            XCTAssertLessThan(abs(lp - Self.logprobs[i]), 1, "position \(t): log p(\(expected)) \(lp) vs llama.cpp \(Self.logprobs[i])")
+        }
+        XCTAssertGreaterThanOrEqual(agree, 27, "greedy tokens agreeing with llama.cpp: \(agree) of \(Self.continuation.count)")
+    }
+
+    /// Beams: rows of different sequences in one step equal each sequence decoded alone.
+    func testRowsOfSeveralSequencesMatchSingleSequenceDecoding() throws {
+        let llm = try QuantizedLlama(url: try modelURL())
+        let vocab = llm.config.vocab
+        let seqs: [[Int32]] = [Array(Self.prompt.prefix(6)), Array(Self.prompt.suffix(6)), Array(Self.continuation.prefix(6))]
+        var alone = [[Float]]()
+        for s in seqs {
+            llm.reset(sequences: 1, capacity: 8)
+            var out = [Float](repeating: 0, count: vocab)
+            llm.forward(tokens: Array(s.dropLast()), sequence: Array(repeating: 0, count: 5), position: Array(0..<5), logitRows: [], logits: &out, threads: 1)
+            llm.forward(tokens: [s[5]], sequence: [0], position: [5], logitRows: [0], logits: &out, threads: 1)
+            alone.append(out)
+        }
+        llm.reset(sequences: 3, capacity: 8)
+        for (i, s) in seqs.enumerated() {
+            var sink = [Float](repeating: 0, count: vocab)
+            llm.forward(tokens: Array(s.dropLast()), sequence: Array(repeating: i, count: 5), position: Array(0..<5), logitRows: [], logits: &sink, threads: 2)
+        }
+        var together = [Float](repeating: 0, count: 3 * vocab)
+        llm.forward(tokens: seqs.map { $0[5] }, sequence: [0, 1, 2], position: [5, 5, 5], logitRows: [0, 1, 2], logits: &together, threads: 2)
+        for i in 0..<3 {
+            let scale = alone[i].map { abs($0) }.max()!
+            for j in 0..<vocab { XCTAssertEqual(together[i * vocab + j], alone[i][j], accuracy: 1e-4 * scale, "sequence \(i)") }
+        }
+    }
+
+    func testMalformedFilesGiveErrorsNamingTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qllama-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var header = Data("GGUF".utf8)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { header.append(contentsOf: $0) } }
+        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { header.append(contentsOf: $0) } }
+        u32(3); u64(0); u64(1)
+        let key = "llama.block_count"
+        u64(UInt64(key.utf8.count)); header.append(contentsOf: key.utf8); u32(4)  // value cut off
+        let cases: [(String, Data, String)] = [
+            ("bad-magic.gguf", Data(("GGML" + String(repeating: "\u{0}", count: 40)).utf8), "bad magic"),
+            ("truncated.gguf", header, "truncated"),
+            ("empty.gguf", Data(), "too short"),
+        ]
+        for (name, data, expected) in cases {
+            let url = dir.appendingPathComponent(name)
+            try data.write(to: url)
+            XCTAssertThrowsError(try QuantizedLlama(url: url)) { error in
+                XCTAssertTrue("\(error)".contains(name) && "\(error)".contains(expected), "\(error)")
+            }
+        }
+        // A complete header without the llama keys.
+        var minimal = Data("GGUF".utf8)
+        withUnsafeBytes(of: UInt32(3)) { minimal.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(0)) { minimal.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(0)) { minimal.append(contentsOf: $0) }
+        minimal.append(Data(count: 16))
+        let url = dir.appendingPathComponent("nokeys.gguf")
+        try minimal.write(to: url)
+        XCTAssertThrowsError(try QuantizedLlama(url: url)) { XCTAssertTrue("\($0)".contains("llama.block_count"), "\($0)") }
+    }
+}
