@@ -7,6 +7,8 @@ struct ModelCommand: ParsableCommand {
         abstract: "Fetch and inspect pretrained LLMs (GGUF files).",
         // One line each so parallel work merges cleanly.
         subcommands: [
+            ModelFetchCommand.self,
+            ModelInfoCommand.self,
             ModelTokenizeCommand.self,
         ]
     )

@@ -17,7 +17,7 @@ struct ModelTokenizeCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "A fetched model's name (default: smollm2-135m).")
+    @Option(help: "A fetched model's name (default: \(PretrainedModel.known[0].name)).")
     var model: String?
 
     @Option(help: "Any GGUF file with a gpt2 (byte-level BPE) tokenizer (instead of --model).")
@@ -44,7 +44,11 @@ struct ModelTokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let url = try resolveFile()
+        let url: URL
+        do { url = try ModelLocation.resolve(model: model, file: file) } catch let e as ModelLocation.NotFound {
+            FileHandle.standardError.write(Data((e.description + "\n").utf8))
+            throw ExitCode(2)
+        }
         let t0 = Date()
         let tokenizer: GGUFTokenizer
         let openSeconds: Double
@@ -111,30 +115,5 @@ struct ModelTokenizeCommand: ParsableCommand {
         }
         print(String(format: "%d tokens · file opened in %.0f ms, tokenizer built in %.0f ms, encoded in %.2f ms",
                      ids.count, openSeconds * 1e3, buildSeconds * 1e3, encodeSeconds * 1e3))
-    }
-
-    /// The file to open: --file, else the named model in the cache
-    /// (`<home>/models/<name>/<file>`). Written before `userllm model fetch` landed on this
-    /// branch; `ModelLocation.resolve` replaces it when the branches meet.
-    private func resolveFile() throws -> URL {
-        if let file {
-            guard FileManager.default.fileExists(atPath: file) else {
-                FileHandle.standardError.write(Data("no file at \(file)\n".utf8))
-                throw ExitCode(2)
-            }
-            return URL(fileURLWithPath: file)
-        }
-        let known = ["smollm2-135m": "SmolLM2-135M-Instruct.Q4_1.gguf"]
-        let name = model ?? "smollm2-135m"
-        guard let fileName = known[name] else {
-            FileHandle.standardError.write(Data("unknown model '\(name)' (known: \(known.keys.sorted().joined(separator: ", "))); pass --file PATH\n".utf8))
-            throw ExitCode(2)
-        }
-        let url = DatasetLocation.home.appendingPathComponent("models").appendingPathComponent(name).appendingPathComponent(fileName)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            FileHandle.standardError.write(Data("model \(name) is not in the cache (\(url.path)); run `userllm model fetch \(name)`\n".utf8))
-            throw ExitCode(2)
-        }
-        return url
     }
 }

@@ -28,8 +28,18 @@ final class GGUFBadInputTests: XCTestCase {
         let end = f.tensors.map { $0.offset + $0.byteCount }.max()!
         GGUFTestSupport.remove(url)
         var reasons = Set<String>()
+        let scratch = try GGUFTestSupport.temporaryFile(Data())
+        defer { GGUFTestSupport.remove(scratch) }
         for cut in 0..<end {
-            guard let e = try GGUFTestSupport.openError(full.prefix(cut)) else { continue }
+            try full.prefix(cut).write(to: scratch)
+            let e: GGUFError
+            do {
+                _ = try GGUFFile(url: scratch)
+                XCTFail("cut at \(cut) opened")
+                continue
+            } catch let error as GGUFError {
+                e = error
+            }
             switch e.reason {
             case .truncated: reasons.insert("truncated")
             case .offsetOutOfRange: reasons.insert("offset"); XCTAssertNotNil(e.tensor, "cut \(cut): \(e)")
@@ -277,7 +287,7 @@ final class GGUFBadInputTests: XCTestCase {
         var opened = 0, refused = 0
         let url = try GGUFTestSupport.temporaryFile(Data())
         defer { GGUFTestSupport.remove(url) }
-        for _ in 0..<1500 {
+        for _ in 0..<800 {
             var bytes = base
             for _ in 0..<Int.random(in: 1...4, using: &gen) {
                 let at = Int.random(in: 0..<bytes.count, using: &gen)
@@ -292,7 +302,7 @@ final class GGUFBadInputTests: XCTestCase {
                 refused += 1
             }
         }
-        XCTAssertGreaterThan(refused, 100)
-        XCTAssertGreaterThan(opened, 100, "flips in tensor data leave a valid file")
+        XCTAssertGreaterThan(refused, 50)
+        XCTAssertGreaterThan(opened, 50, "flips in tensor data leave a valid file")
     }
 }

@@ -118,3 +118,33 @@ final class GGUFRealModelTests: XCTestCase {
         }
     }
 }
+
+/// Opening and decoding times on the real file (page cache warm), printed for the notes:
+/// the assertion only keeps them from regressing by an order of magnitude.
+final class GGUFRealModelTimingTests: XCTestCase {
+    func testOpenAndDequantizeTimes() throws {
+        let url = try TestModel.require()
+        _ = try GGUFFile(url: url)  // warm the page cache
+        var opens: [Double] = []
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let f = try GGUFFile(url: url)
+            opens.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            XCTAssertEqual(f.tensors.count, 272)
+        }
+        let f = try GGUFFile(url: url)
+        var decode: [Double] = []
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var elements = 0
+            for t in f.tensors { elements += try f.dequantized(t.name).count }
+            decode.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            XCTAssertEqual(elements, 134_515_008)
+        }
+        let open = opens.sorted()[2], all = decode.sorted()[1]
+        print(String(format: "GGUF timing: open+index %.1f ms (median of 5); dequantize all 272 tensors %.3f s (median of 3, %.0f M values/s)",
+                     open * 1000, all, 134.515008 / all))
+        XCTAssertLessThan(open, 1.0)
+        XCTAssertLessThan(all, 20)
+    }
+}
