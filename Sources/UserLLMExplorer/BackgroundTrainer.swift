@@ -40,6 +40,8 @@ public final class BackgroundTrainer: @unchecked Sendable {
     private var measuredPace: [String: Double] = [:]
     private var tokenizerSeconds: Double?
     private var stageStarted = DispatchTime.now().uptimeNanoseconds
+    /// The encoder stage has saved validated weights (its resume file holds "best.*").
+    private var earlyEncoder = false
 
     public init(dataset: Dataset, datasetName: String, dataDir: URL, preset: Preset, run url: URL) throws {
         let config = RunConfig(dataset: datasetName, dataDir: dataDir.path, preset: preset,
@@ -66,6 +68,8 @@ public final class BackgroundTrainer: @unchecked Sendable {
                 tokenizerSeconds = stage.seconds
             }
         }
+        // An encoder stage interrupted after a validation: its best weights so far answer.
+        earlyEncoder = FileManager.default.fileExists(atPath: url.appendingPathComponent("checkpoints/encoder.resume.safetensors").path)
         // Stages a previous launch finished are ready before this one starts.
         let run = pipeline.run
         for i in status.stages.indices {
@@ -158,6 +162,8 @@ public final class BackgroundTrainer: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard let ownStage = status.stages.first(where: { $0.name == own }) else { return nil }
         if ownStage.state == .done || ownStage.state == .skipped { return nil }
+        // The encoder alone answers from its first validated weights (the resume file).
+        if own == "encoder" && status.current == "encoder" && earlyEncoder { return nil }
         let eta = etaLocked(until: own)
         if case .failed(let why) = outcomeValue {
             return ModeTraining(state: .queued, stage: "failed: \(why)")
@@ -240,8 +246,12 @@ public final class BackgroundTrainer: @unchecked Sendable {
         status.secondsPerStep = p.secondsPerStep
         status.stageETA = p.eta
         status.totalETA = etaLocked(until: stageOrder.last!)
+        // A validation of the encoder stage has just saved its resume file (best weights).
+        let validated = p.validationLoss != nil && p.step < p.totalSteps
+        if validated && p.stage == "encoder" { earlyEncoder = true }
         lock.unlock()
         onProgress?()
+        if validated && p.stage == "encoder" { onChange?() }
     }
 
     private func finish(_ result: Result<Void, Error>) {

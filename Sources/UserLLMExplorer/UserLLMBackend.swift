@@ -29,6 +29,8 @@ public final class UserLLMBackend: ExplorerBackend, @unchecked Sendable {
     public let trainer: BackgroundTrainer?
     private var predictors: [String: Predictor] = [:]
     private var encoderAlone: EncoderRecommender?
+    /// The file and modification date `encoderAlone` was read from (a newer one replaces it).
+    private var encoderSource: (url: URL, date: Date)?
 
     /// The encoder-alone column: next item only (it has no text decoder).
     public static let encoderMode = ModeDescriptor(id: "encoder", title: "Encoder", tasks: [.nextItem])
@@ -159,7 +161,7 @@ public final class UserLLMBackend: ExplorerBackend, @unchecked Sendable {
     /// "encoder" row). Log-probabilities are the item head's softmax over the catalogue.
     func runEncoderAlone(_ query: TaskQuery) throws -> ModeResult {
         guard query.task == .nextItem else { throw RunError.invalidOptions("the encoder alone ranks next items only") }
-        if encoderAlone == nil { encoderAlone = try EncoderRecommender.load(context) }
+        try loadEncoderAlone()
         guard let rec = encoderAlone else { throw RunError.badRun("\(context.run.checkpointURL("encoder").path) does not exist yet") }
         let ex = try Predictor.example(builder: context.builder, user: query.user, task: .nextItem, cut: query.cut)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -181,6 +183,20 @@ public final class UserLLMBackend: ExplorerBackend, @unchecked Sendable {
         let flops = FLOPs.userEncoder(cfg, events: events) + FLOPs.linear(rows: 1, in: cfg.dModel, out: rec.heads.item.outFeatures, bias: true)
         return ModeResult(mode: Self.encoderMode.id, answers: answers, latency: latency, promptTokens: 0,
                           flops: Double(flops.total), metrics: [:])
+    }
+
+    /// The finished encoder; while its stage still trains, the best validated weights so
+    /// far from the stage's resume file (the column answers minutes before the stage ends
+    /// and improves at each validation).
+    private func loadEncoderAlone() throws {
+        let final = context.run.checkpointURL("encoder")
+        let early = context.run.checkpointsURL.appendingPathComponent("encoder.resume.safetensors")
+        let fm = FileManager.default
+        let url = fm.fileExists(atPath: final.path) ? final : early
+        guard let date = (try? fm.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date else { return }
+        if let s = encoderSource, s.url == url, s.date == date, encoderAlone != nil { return }
+        encoderAlone = try EncoderRecommender.load(context, file: url, prefix: url == final ? "" : "best.")
+        encoderSource = (url, date)
     }
 
     public func gates(control: JobControl) throws -> [GateReading] {

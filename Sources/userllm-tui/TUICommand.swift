@@ -208,7 +208,9 @@ struct TUICommand: ParsableCommand {
             let dataset = data.dataset
             runner = TaskRunner(opening: { try UserLLMBackend(run: runURL, dataset: dataset, training: t) })
             runner.backgroundJob = { t.activeStatus }
-            t.onChange = { runner.refresh() }
+            // The encoder alone improves while its stage trains (each validation): its
+            // cached answers are redone.
+            t.onChange = { runner.refresh(invalidating: [UserLLMBackend.encoderMode.id]) }
             t.onProgress = { runner.touch() }
             t.start()
             trainer = t

@@ -74,6 +74,41 @@ final class BackgroundTrainerTests: XCTestCase {
         XCTAssertTrue(BackgroundTrainer.isComplete(url))
     }
 
+    /// The encoder alone answers from its first validated weights, long before its stage ends.
+    func testEncoderAnswersAfterItsFirstValidation() throws {
+        let ds = try dataset()
+        let url = folder("early")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var preset = try TinyRun.quickPreset()
+        preset.stages.encoder.steps = 40
+        preset.stages.encoder.evalEvery = 8
+        let trainer = try BackgroundTrainer(dataset: ds, datasetName: "movielens-100k", dataDir: TinyRun.dataDirectory, preset: preset, run: url)
+        let backend = try UserLLMBackend(run: url, dataset: ds, training: trainer)
+        let encoder = backend.info.modes.first { $0.id == "encoder" }!
+        let lock = NSLock()
+        var readyAt: [Int: Bool] = [:]
+        let validated = DispatchSemaphore(value: 0)
+        let resume = DispatchSemaphore(value: 0)
+        trainer.onProgress = {
+            let s = trainer.snapshot
+            guard s.current == "encoder" else { return }
+            lock.lock(); readyAt[s.step] = backend.training(encoder) == nil; lock.unlock()
+            if s.step == 9 { validated.signal(); resume.wait() }  // hold the stage while the test asks
+        }
+        trainer.start()
+        XCTAssertEqual(validated.wait(timeout: .now() + 600), .success)
+        XCTAssertNil(backend.training(encoder), "validated weights exist: the encoder answers")
+        let q = try XCTUnwrap(ExplorerData(dataset: ds).query(user: 0, cut: 20, task: .nextItem, topK: 5))
+        XCTAssertEqual(try backend.run(q, mode: encoder, control: JobControl()).answers.count, 5)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url.appendingPathComponent("checkpoints/encoder.safetensors").path),
+                       "the stage is still running")
+        resume.signal()
+        XCTAssertTrue(trainer.stop())
+        lock.lock(); defer { lock.unlock() }
+        XCTAssertEqual(readyAt[7], false, "no validated weights before step 8")
+        XCTAssertEqual(readyAt[8], true)
+    }
+
     func testStopSavesAndTheNextLaunchResumes() throws {
         let ds = try dataset()
         let url = folder("resume")

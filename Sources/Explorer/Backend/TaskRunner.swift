@@ -87,7 +87,15 @@ public final class TaskRunner: @unchecked Sendable {
 
     /// A mode's model became ready (or its training moved on): re-reads the gates and
     /// answers what the current query still lacks. Call from any thread.
-    public func refresh() {
+    /// `invalidating`: modes whose model changed (answers cached for them are dropped).
+    public func refresh(invalidating changed: Set<String> = []) {
+        if !changed.isEmpty {
+            lock.lock()
+            results = results.filter { !changed.contains($0.key.mode) || $0.value.isBusy }
+            attention = attention.filter { !changed.contains($0.key.mode) || $0.value.isBusy }
+            versionValue += 1
+            lock.unlock()
+        }
         queue.async { [self] in
             lock.lock()
             let b = backend

@@ -179,17 +179,19 @@ public final class Evaluator {
 
 extension EncoderRecommender {
     /// The run's pretrained encoder with its item head (checkpoints/encoder.safetensors),
-    /// or nil when the run has none yet.
-    public static func load(_ context: RunContext) throws -> EncoderRecommender? {
-        let url = context.run.checkpointURL("encoder")
+    /// or nil when the run has none yet. `file`/`prefix`: another file holding the same
+    /// tensors under `prefix` (the stage's resume file keeps its best validated weights
+    /// as "best.encoder.…").
+    public static func load(_ context: RunContext, file: URL? = nil, prefix: String = "") throws -> EncoderRecommender? {
+        let url = file ?? context.run.checkpointURL("encoder")
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let preset = context.config.preset
         let config = ModelChoice(mode: .xattn).modelConfig(preset).encoder
         let encoder = UserEncoder(config: config, vocabularies: context.vocabularies, seed: preset.seed &+ 1)
         let heads = EncoderHeads(config: config, vocabularies: context.vocabularies, seed: preset.seed &+ 2)
         let file = try Safetensors.read(url)
-        try file.withPrefix("encoder.").load(into: encoder.parameters(), strict: true)
-        try file.withPrefix("heads.").load(into: heads.parameters(), strict: true)
+        try file.withPrefix(prefix + "encoder.").load(into: encoder.parameters(), strict: true)
+        try file.withPrefix(prefix + "heads.").load(into: heads.parameters(), strict: true)
         return EncoderRecommender(encoder: encoder, heads: heads, features: context.features)
     }
 }
