@@ -9,6 +9,7 @@ struct ModelCommand: ParsableCommand {
         subcommands: [
             ModelFetchCommand.self,
             ModelInfoCommand.self,
+            ModelGenerateCommand.self,
         ]
     )
 }
