@@ -101,3 +101,38 @@ final class PretrainedLLMTests: XCTestCase {
         for t in split..<g.ids.count { check(decoder.step([g.ids[t]]).pointer, t) }
     }
 }
+
+/// Loose parity with llama.cpp itself (xllamacpp, same file; it quantises activations, so
+/// loose): teacher-forced on llama.cpp's 32 greedy tokens after the fixture's prompt, our
+/// argmax agrees on most positions and the chosen token's log-probability is within 1 nat.
+final class PretrainedLLMLlamaCppTests: XCTestCase {
+    struct Greedy: Decodable {
+        var prompt_ids: [Int32]
+        var tokens: [Int32]
+        var logprobs: [Double]
+    }
+
+    func testGreedyContinuationAgreesWithLlamaCpp() throws {
+        let llm = try SmolLM2TestModel.model()
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/smollm2/llamacpp_greedy.json")
+        let g = try JSONDecoder().decode(Greedy.self, from: Data(contentsOf: url))
+        let ids = g.prompt_ids + g.tokens
+        let logits = Autograd.noGrad { llm.model(tokens: ids, batch: 1) }
+        let v = logits.shape[2]
+        var agree = 0, worstGap = 0.0
+        for (i, token) in g.tokens.enumerated() {
+            let row = UnsafeBufferPointer(start: logits.pointer + (g.prompt_ids.count - 1 + i) * v, count: v)
+            let argmax = Int32(row.indices.max { row[$0] < row[$1] }!)
+            if argmax == token { agree += 1 }
+            let m = row.max()!
+            let lse = Double(m) + log(row.reduce(0.0) { $0 + exp(Double($1 - m)) })
+            let ours = Double(row[Int(token)]) - lse
+            worstGap = max(worstGap, abs(ours - g.logprobs[i]))
+        }
+        XCTAssertGreaterThanOrEqual(agree, g.tokens.count * 3 / 4, "greedy agreement \(agree)/\(g.tokens.count)")
+        XCTAssertLessThan(worstGap, 1, "chosen-token log-probability gap (nats)")
+        print(String(format: "SmolLM2 vs llama.cpp: argmax agrees at %d/%d teacher-forced positions; worst log-prob gap %.3f nat",
+                     agree, g.tokens.count, worstGap))
+    }
+}
