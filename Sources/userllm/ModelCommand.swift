@@ -10,6 +10,7 @@ struct ModelCommand: ParsableCommand {
             ModelFetchCommand.self,
             ModelInfoCommand.self,
             ModelTokenizeCommand.self,
+            ModelGenerateCommand.self,
         ]
     )
 }
