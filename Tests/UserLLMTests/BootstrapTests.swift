@@ -82,3 +82,23 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(ConfidenceInterval(value: 0.02, low: -0.01, high: 0.05).formatted(signed: true), "+0.020 [-0.010, +0.050]")
     }
 }
+
+final class ExactRankingCheckTests: XCTestCase {
+    /// Counting by hand: user 0's lists are equal; user 1's hold the same titles in another
+    /// order; user 2's beam missed the target the exact ranking has in 10th place.
+    func testCountsDifferencesAndRecall() {
+        let exact0 = (0..<10).map { "t\($0)" }
+        let beam = [exact0, exact0.reversed(), Array(exact0.prefix(9)) + ["x"]]
+        let exact = [exact0, exact0, exact0]
+        let c = ExactRankingCheck.compare(model: "m", beams: 10, beam: beam, exact: exact, targets: ["t0", "t3", "t9"],
+                                          beamSeconds: 3, exactSeconds: 30, bootstrap: Bootstrap())
+        XCTAssertEqual(c.users, 3)
+        XCTAssertEqual(c.differentOrder, 2)
+        XCTAssertEqual(c.differentSet, 1)
+        XCTAssertEqual(c.meanOverlap, (1 + 1 + 0.9) / 3, accuracy: 1e-12)
+        XCTAssertEqual(c.beamRecall10.value, 2.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(c.exactRecall10.value, 1, accuracy: 1e-12)
+        XCTAssertEqual(c.difference.value, 1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(c.exactSecondsPerUser, 10, accuracy: 1e-12)
+    }
+}

@@ -168,6 +168,29 @@ final class EvaluationTests: XCTestCase {
     }
 
     /// A reloaded model answers exactly as the first load; soft prompts go through the prefix.
+    /// The exact ranking (a beam as wide as the catalogue) never ranks worse than the
+    /// 10-beam search at any place: its k-th title scores at least the beam's k-th. The
+    /// check's counts and recalls follow from the two rankings.
+    func testExactRankingBoundsTheBeamSearch() throws {
+        let context = try trainedRun()
+        let evaluator = Evaluator(context: context)
+        let predictor = Predictor(trained: try context.loadModel(ModelChoice(mode: .xattn, perceiver: true)))
+        let exs = Array(evaluator.examples(.nextItem, limit: 2))
+        var beamHits = 0.0, exactHits = 0.0
+        for ex in exs {
+            let beam = predictor.predict(ex, options: PredictionOptions(beams: 10)).answers
+            let exact = predictor.predict(ex, options: PredictionOptions(beams: predictor.itemNames.count)).answers
+            XCTAssertEqual(beam.count, 10)
+            for k in 0..<10 { XCTAssertLessThanOrEqual(beam[k].logProb, exact[k].logProb + 1e-6, "rank \(k)") }
+            if beam.contains(where: { $0.text == ex.answer }) { beamHits += 1 }
+            if exact.prefix(10).contains(where: { $0.text == ex.answer }) { exactHits += 1 }
+        }
+        let check = evaluator.exactRankingCheck(predictor, users: 2, options: EvaluationOptions(tasks: [.nextItem]))
+        XCTAssertEqual(check.users, 2)
+        XCTAssertEqual(check.beamRecall10.value, beamHits / 2, accuracy: 1e-12)
+        XCTAssertEqual(check.exactRecall10.value, exactHits / 2, accuracy: 1e-12)
+    }
+
     func testReloadedModelGivesTheSamePredictions() throws {
         let context = try trainedRun()
         let choice = ModelChoice(mode: .soft)

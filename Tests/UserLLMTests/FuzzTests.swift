@@ -10,12 +10,14 @@ import XCTest
 /// run's config.json, tokenizer.json and safetensors. A reader must return or throw one of
 /// the project's typed errors, with a message of bounded length, within a time bound, and
 /// change nothing on disk. A crash cannot be caught in-process: it kills the test run, and
-/// the input being read is then at `$TMPDIR/userllm-fuzz-current/` (see `current`).
+/// the input being read is then at `$TMPDIR/userllm-fuzz-current/`, what it was in
+/// `$TMPDIR/userllm-fuzz-current.label` (see `current`).
 ///
 /// `make test` runs `defaultIterations` inputs with seed 15; more with
 ///   USERLLM_FUZZ_ITERATIONS=200000 USERLLM_FUZZ_SEED=7 swift test -c release --skip-build --filter FuzzTests
 /// Inputs that once failed are kept in Tests/Fixtures/fuzz/ and replayed every run.
 final class FuzzTests: XCTestCase {
+    /// 3,000: about 33 s on a 2-core machine busy with other builds (load 17), less when quiet.
     static let defaultIterations = 3_000
     /// Longest a reader may take on one small input (seconds). Every fixture is < 1 MB
     /// even mutated; a hang (an infinite loop, memory growing) passes this quickly.
@@ -56,6 +58,10 @@ final class FuzzTests: XCTestCase {
             if case .failed = outcome { break }
         }
         let seconds = Date().timeIntervalSince(started)
+        if stats.failures == 0 {
+            try? FileManager.default.removeItem(at: Self.current)
+            try? FileManager.default.removeItem(at: Self.current.appendingPathExtension("label"))
+        }
         let summary = stats.summary(seconds: seconds, seed: seed)
         print(summary)
         if let out = env["USERLLM_FUZZ_REPORT"] { try? Data(summary.utf8).write(to: URL(fileURLWithPath: out)) }
@@ -101,40 +107,32 @@ final class FuzzTests: XCTestCase {
     /// Writes `files` to a fresh folder, reads it on a worker thread with a time bound, and
     /// checks the result.
     func run(_ target: Target, _ files: [String: [UInt8]], label: String) throws -> Outcome {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("userllm-fuzz-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
+        // The input is read where a crash leaves it: files are overwritten in place, one
+        // folder for the whole run (file-system calls are most of the cost per input).
+        let dir = Self.current
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where files[stale] == nil {
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(stale))
+        }
         for (name, bytes) in files { try Data(bytes).write(to: dir.appendingPathComponent(name)) }
-        // The input being read, where a crash leaves it.
-        let current = FileManager.default.temporaryDirectory.appendingPathComponent("userllm-fuzz-current")
-        try? FileManager.default.removeItem(at: current)
-        try? FileManager.default.copyItem(at: dir, to: current)
-        try? Data(label.utf8).write(to: current.appendingPathComponent("LABEL"))
-        let before = Self.snapshot(dir)
+        try? Data(label.utf8).write(to: dir.appendingPathExtension("label"))
+        let before = Self.snapshot(files)
 
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        let thread = Thread {
-            do { try target.read(target.folder ? dir : dir.appendingPathComponent(target.files.keys.first!)); box.error = nil }
-            catch { box.error = error }
-            done.signal()
-        }
-        thread.stackSize = 8 << 20   // the main thread's; a recursion limit must hold within it
-        thread.start()
-        guard done.wait(timeout: .now() + Self.timeLimit) == .success else {
-            XCTFail("\(label): still running after \(Self.timeLimit) s (a hang); input kept at \(current.path)")
-            return .failed
-        }
+        // Read on this thread (no hand-off per input, which costs milliseconds on a busy
+        // machine); the watchdog ends the process if one input runs past the time limit.
+        var thrown: Error?
+        Self.watchdog.begin(label)
+        do { try target.read(target.folder ? dir : dir.appendingPathComponent(target.files.keys.first!)) } catch { thrown = error }
+        Self.watchdog.end()
         let after = Self.snapshot(dir)
         if before != after {
             XCTFail("\(label): the reader changed files: \(before.symmetricDifference(after))")
             return .failed
         }
-        guard let error = box.error else { return .accepted }
+        guard let error = thrown else { return .accepted }
         let message = "\(error)"
         guard Self.isTyped(error) else {
-            XCTFail("\(label): untyped error \(type(of: error)): \(message.prefix(300)); input kept at \(current.path)")
+            XCTFail("\(label): untyped error \(type(of: error)): \(message.prefix(300)); input kept at \(dir.path)")
             return .failed
         }
         guard !message.isEmpty, message.count <= Self.messageLimit else {
@@ -144,11 +142,52 @@ final class FuzzTests: XCTestCase {
         return .refused
     }
 
-    final class ResultBox: @unchecked Sendable { var error: Error? }
+    static let watchdog = Watchdog(limit: timeLimit, input: current)
+
+    /// A hang cannot be interrupted in-process: past the limit, the watchdog names the input
+    /// on stderr (it stays in `current`) and exits with status 3, failing the test run.
+    final class Watchdog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var label: String?
+        private var since = Date()
+        private var thread: Thread?
+
+        init(limit: Double, input: URL) {
+            let t = Thread { [unowned self] in
+                while true {
+                    Thread.sleep(forTimeInterval: 0.25)
+                    self.lock.lock()
+                    let (l, s) = (self.label, self.since)
+                    self.lock.unlock()
+                    if let l, Date().timeIntervalSince(s) > limit {
+                        FileHandle.standardError.write(Data("FuzzTests: \(l): still running after \(limit) s (a hang); input kept at \(input.path)\n".utf8))
+                        exit(3)
+                    }
+                }
+            }
+            thread = t
+            t.start()
+        }
+
+        func begin(_ l: String) { lock.lock(); label = l; since = Date(); lock.unlock() }
+        func end() { lock.lock(); label = nil; lock.unlock() }
+    }
 
     static func isTyped(_ error: Error) -> Bool {
         error is DatasetError || error is TokenizerError || error is SafetensorsError || error is RunError
             || error is ConfigError || error is FileBytes.Failure || error is AtomicFile.Failure
+    }
+
+    /// Where each input is written and read (a crash leaves it there).
+    static let current = FileManager.default.temporaryDirectory.appendingPathComponent("userllm-fuzz-current")
+
+    /// Name, size and hash of each file as written.
+    static func snapshot(_ files: [String: [UInt8]]) -> Set<String> {
+        Set(files.map { name, bytes in
+            var h = Hasher()
+            h.combine(Data(bytes))
+            return "\(name):\(bytes.count):\(h.finalize())"
+        })
     }
 
     /// Name, size and a hash of every file under `dir`.
