@@ -65,7 +65,8 @@ struct ModelGenerateCommand: ParsableCommand {
         var clock = Date()
         let gguf = try GGUFFile(url: url)
         let llm = try PretrainedLLM(file: gguf)
-        let tokenizer = try PretrainedTokenizer.load(gguf)
+        let ggufTokenizer = try GGUFTokenizer(file: gguf)
+        let tokenizer = ggufTokenizer.tokenizer
         let loadSeconds = Date().timeIntervalSince(clock)
 
         let ids: [Int32]
@@ -73,9 +74,9 @@ struct ModelGenerateCommand: ParsableCommand {
             var messages: [ChatMessage] = []
             if let system { messages.append(.system(system)) }
             messages.append(.user(prompt))
-            ids = tokenizer.encode(parts: try PretrainedTokenizer.chatTemplate(gguf).parts(messages))
+            ids = try ggufTokenizer.encodeChat(messages)
         } else {
-            ids = tokenizer.encode(prompt, allowSpecial: false)
+            ids = ggufTokenizer.encode(prompt, parseSpecial: false)
         }
         guard !ids.isEmpty else { throw ValidationError("the prompt is empty") }
         if showIds { FileHandle.standardError.write(Data("prompt ids: \(ids.map(String.init).joined(separator: " "))\n".utf8)) }
