@@ -176,6 +176,7 @@ final class FuzzTests: XCTestCase {
     static func isTyped(_ error: Error) -> Bool {
         error is DatasetError || error is TokenizerError || error is SafetensorsError || error is RunError
             || error is ConfigError || error is FileBytes.Failure || error is AtomicFile.Failure
+            || error is GGUFError || error is PretrainedLLMError
     }
 
     /// Where each input is written and read (a crash leaves it there).

@@ -123,8 +123,12 @@ final class GroupedQueryModelTests: XCTestCase {
         let roundTrip = try JSONDecoder().decode(LanguageModelConfig.self, from: JSONEncoder().encode(gqa))
         XCTAssertEqual(roundTrip, gqa)
         let bad = old.replacingOccurrences(of: #""heads":2"#, with: #""heads":2,"kvHeads":3"#)
-        XCTAssertThrowsError(try JSONDecoder().decode(LanguageModelConfig.self, from: Data(bad.utf8))) { error in
-            XCTAssert("\(error)".contains("kvHeads 3"), "\(error)")
+        // Decoding takes any numbers; the validation at open refuses them, naming the key.
+        let decoded = try JSONDecoder().decode(LanguageModelConfig.self, from: Data(bad.utf8))
+        XCTAssertNotNil(decoded.problem)
+        var checker = RunConfigValidation.Checker(file: "config.json")
+        XCTAssertThrowsError(try RunConfigValidation.validate(decoded, at: "llm", checker: &checker)) { error in
+            XCTAssertEqual((error as? ConfigError)?.key, "llm.kvHeads", "\(error)")
         }
     }
 }

@@ -74,7 +74,8 @@ public enum RunConfigValidation {
         guard (llm.dModel / llm.heads) % 2 == 0 else {
             throw c.fail("\(key).heads", "\(llm.heads)", "a divisor of dModel \(llm.dModel) leaving an even head size (RoPE rotates pairs)")
         }
-        // (Grouped-query attention: the kvHeads field, when present, must divide heads.)
+        // Grouped-query attention: each key/value head serves heads / kvHeads query heads.
+        try c.divisor("\(key).kvHeads", llm.kvHeads, of: llm.heads, "\(key).heads")
         try c.range("\(key).mlpHidden", llm.mlpHidden, 1...(8 * maximumWidth))
         try c.range("\(key).contextLength", llm.contextLength, 1...maximumLength)
         try c.finite("\(key).ropeBase", llm.ropeBase, positive: true)
@@ -178,6 +179,8 @@ public enum RunConfigValidation {
     /// Throws the first violation, naming `file` and the key.
     public struct Checker {
         let file: String
+
+        public init(file: String) { self.file = file }
 
         func fail(_ key: String, _ value: String, _ allowed: String) -> ConfigError {
             ConfigError(file: file, key: key, value: value, allowed: allowed)
