@@ -23,5 +23,6 @@ struct UserLLMCommand: ParsableCommand {
         TrainCommand.self,
         BenchCommand.self,
         EvalCommand.self, GenerateCommand.self,
+        ModelCommand.self,
     ]
 }

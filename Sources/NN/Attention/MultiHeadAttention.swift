@@ -5,8 +5,10 @@ import Tensor
 ///
 /// Computation, x (B, T, d):
 ///   q = wq(x), k = wk(x or context), v = wv(x or context)   (no biases unless `bias`)
-///   split heads: (B, T, d) → (B, T, H, Dh) → (B, H, T, Dh)
-///   self-attention with `rotaryBase`: RoPE (rotate-half) on q and k at positions
+///   split heads: q (B, T, d) → (B, T, H, Dh) → (B, H, T, Dh); k, v → (B, Hk, T, Dh)
+///   with Hk = `kvHeads` (grouped-query attention when Hk < H: wk and wv are (Hk·Dh, ·),
+///   and query head h reads key head h / (H / Hk))
+///   self-attention with `rotaryBase`: RoPE (`rotaryStyle`) on q and k at positions
 ///     start..<start+T, start = the cache's length (0 without a cache)
 ///   o = softmax(q·kᵀ/√Dh, mask)·v  (the fused `Tensor.attention`)
 ///   merge heads: (B, H, T, Dh) → (B, T, d); out = wo(o)
@@ -14,10 +16,14 @@ import Tensor
 public final class MultiHeadAttention: Module {
     public let dModel: Int
     public let heads: Int
+    /// Key/value heads: `heads` for multi-head attention, fewer for grouped-query attention.
+    public let kvHeads: Int
     public let headDim: Int
     public let contextDim: Int
     /// RoPE base for self-attention (nil: no rotary embedding — positions come from elsewhere).
     public let rotaryBase: Float?
+    /// Which features RoPE pairs (see `RotaryStyle`).
+    public let rotaryStyle: RotaryStyle
     public var wq: Linear
     public var wk: Linear
     public var wv: Linear
@@ -29,17 +35,24 @@ public final class MultiHeadAttention: Module {
 
     /// `contextDim`: width of the context for cross-attention (default dModel).
     /// `outputStd`: init of `wo`, which writes into the residual stream.
-    public init(dModel: Int, heads: Int, contextDim: Int? = nil, bias: Bool = false, rotaryBase: Float? = nil,
+    /// `kvHeads`: key/value heads (default `heads`); must divide `heads`.
+    public init(dModel: Int, heads: Int, kvHeads: Int? = nil, contextDim: Int? = nil, bias: Bool = false,
+                rotaryBase: Float? = nil, rotaryStyle: RotaryStyle = .half,
                 std: Float = 0.02, outputStd: Float = 0.02, generator: inout SeededGenerator) {
         precondition(dModel % heads == 0, "dModel \(dModel) is not a multiple of heads \(heads)")
+        let kvHeads = kvHeads ?? heads
+        precondition(kvHeads > 0 && heads % kvHeads == 0, "heads \(heads) is not a multiple of kvHeads \(kvHeads)")
         self.dModel = dModel
         self.heads = heads
+        self.kvHeads = kvHeads
         headDim = dModel / heads
         self.contextDim = contextDim ?? dModel
         self.rotaryBase = rotaryBase
+        self.rotaryStyle = rotaryStyle
+        let kvDim = kvHeads * headDim
         wq = Linear(dModel, dModel, bias: bias, std: std, generator: &generator)
-        wk = Linear(self.contextDim, dModel, bias: bias, std: std, generator: &generator)
-        wv = Linear(self.contextDim, dModel, bias: bias, std: std, generator: &generator)
+        wk = Linear(self.contextDim, kvDim, bias: bias, std: std, generator: &generator)
+        wv = Linear(self.contextDim, kvDim, bias: bias, std: std, generator: &generator)
         wo = Linear(dModel, dModel, bias: bias, std: outputStd, generator: &generator)
     }
 
@@ -51,17 +64,17 @@ public final class MultiHeadAttention: Module {
                                cache: KVCache? = nil) -> Tensor {
         let (b, t) = (x.shape[0], x.shape[1])
         let start = cache?.length ?? 0
-        var q = splitHeads(wq(x)), k = splitHeads(wk(x))
-        let v = splitHeads(wv(x))
+        var q = splitHeads(wq(x)), k = splitHeads(wk(x), heads: kvHeads)
+        let v = splitHeads(wv(x), heads: kvHeads)
         if let base = rotaryBase {
             let positions = Array(start..<(start + t))
-            q = q.rotary(positions: positions, base: base)
-            k = k.rotary(positions: positions, base: base)
+            q = q.rotary(positions: positions, base: base, style: rotaryStyle)
+            k = k.rotary(positions: positions, base: base, style: rotaryStyle)
         }
         let mask = AttentionMask(causal: causal, keyLengths: keyLengths, keyMask: keyMask)
         let attended: Tensor
         if let cache {
-            precondition(cache.batch == b && cache.heads == heads && cache.headDim == headDim,
+            precondition(cache.batch == b && cache.heads == kvHeads && cache.headDim == headDim,
                          "KVCache (\(cache.batch), \(cache.heads), _, \(cache.headDim)) does not fit input \(x.shape)")
             cache.append(keys: k, values: v)
             attended = attend(q, cache.keys, cache.values, mask, keyCount: cache.length)
@@ -76,7 +89,7 @@ public final class MultiHeadAttention: Module {
     public func context(_ context: Tensor, keyLengths: [Int]? = nil) -> CrossAttentionContext {
         precondition(context.rank == 3 && context.shape[2] == contextDim,
                      "cross-attention context must be (B, M, \(contextDim)), got \(context.shape)")
-        return CrossAttentionContext(keys: splitHeads(wk(context)), values: splitHeads(wv(context)),
+        return CrossAttentionContext(keys: splitHeads(wk(context), heads: kvHeads), values: splitHeads(wv(context), heads: kvHeads),
                                      keyLengths: keyLengths)
     }
 
@@ -99,9 +112,9 @@ public final class MultiHeadAttention: Module {
         return out
     }
 
-    /// (B, T, d) → (B, H, T, Dh)
-    private func splitHeads(_ x: Tensor) -> Tensor {
-        x.reshaped([x.shape[0], x.shape[1], heads, headDim]).permuted([0, 2, 1, 3])
+    /// (B, T, H·Dh) → (B, H, T, Dh), H = `heads` unless given (the key/value heads).
+    private func splitHeads(_ x: Tensor, heads: Int? = nil) -> Tensor {
+        x.reshaped([x.shape[0], x.shape[1], heads ?? self.heads, headDim]).permuted([0, 2, 1, 3])
     }
 
     /// (B, H, T, Dh) → (B, T, d)

@@ -27,8 +27,8 @@ public final class TransformerBlock: Module {
         let residualStd = std / Float(2 * max(1, layerCount)).squareRoot()
         let llama = config.style == .llama
         attnNorm = llama ? RMSNorm(d, eps: config.normEps) : LayerNorm(d, eps: config.normEps, bias: config.bias)
-        attn = MultiHeadAttention(dModel: d, heads: config.heads, bias: config.bias,
-                                  rotaryBase: llama ? config.ropeBase : nil,
+        attn = MultiHeadAttention(dModel: d, heads: config.heads, kvHeads: config.kvHeads, bias: config.bias,
+                                  rotaryBase: llama ? config.ropeBase : nil, rotaryStyle: config.ropeStyle,
                                   std: std, outputStd: residualStd, generator: &generator)
         xattn = config.crossAttention
             ? GatedCrossAttention(dModel: d, heads: config.heads, contextDim: config.contextDim, normEps: config.normEps,

@@ -33,8 +33,10 @@ extension Tensor {
     /// Normal(0, std²) values from a seeded generator.
     public static func randn(_ shape: [Int], std: Float = 1, generator: inout SeededGenerator,
                              requiresGrad: Bool = false) -> Tensor {
-        let t = Tensor.empty(shape)
-        for i in 0..<t.count { t.pointer[i] = generator.nextNormal() * std }
+        // std 0 is a constant: no draws (a pretrained model's 134M weights are about to be
+        // overwritten), so the generator does not advance.
+        let t = std == 0 ? Tensor.zeros(shape) : Tensor.empty(shape)
+        if std != 0 { for i in 0..<t.count { t.pointer[i] = generator.nextNormal() * std } }
         t.requiresGrad = requiresGrad
         return t
     }

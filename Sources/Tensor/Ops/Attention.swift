@@ -34,7 +34,9 @@ public struct AttentionMask {
 extension Tensor {
     /// Scaled dot-product attention as one fused op: softmax(scale·QKᵀ + bias, masked)·V.
     ///
-    /// q (B, H, Tq, D), k (B, H, Tk, D), v (B, H, Tk, Dv) → out (B, H, Tq, Dv).
+    /// q (B, H, Tq, D), k (B, Hk, Tk, D), v (B, Hk, Tk, Dv) → out (B, H, Tq, Dv).
+    /// Hk < H is grouped-query attention: Hk divides H, and query head h reads key/value
+    /// head h / (H / Hk) — the keys are shared, never copied per query head.
     /// `scale` defaults to 1/√D. Each (batch, head) pair is two sgemms around a row-wise
     /// stable softmax; the pairs are split over cores. The backward pass is sgemms and one
     /// row-wise pass too — nothing per element reaches the tape.
@@ -49,11 +51,11 @@ extension Tensor {
         precondition(q.rank == 4 && k.rank == 4 && v.rank == 4,
                      "attention wants (B, H, T, D) tensors, got q \(q.shape) k \(k.shape) v \(v.shape)")
         let (b, h, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
-        let capacity = k.shape[2], dv = v.shape[3]
+        let capacity = k.shape[2], dv = v.shape[3], hk = k.shape[1]
         let tk = keyCount ?? capacity
-        precondition(k.shape[0] == b && k.shape[1] == h && k.shape[3] == d,
+        precondition(k.shape[0] == b && hk > 0 && h % hk == 0 && k.shape[3] == d,
                      "attention: k \(k.shape) does not match q \(q.shape)")
-        precondition(v.shape[0] == b && v.shape[1] == h && v.shape[2] == capacity,
+        precondition(v.shape[0] == b && v.shape[1] == hk && v.shape[2] == capacity,
                      "attention: v \(v.shape) does not match k \(k.shape)")
         precondition(tk >= 0 && tk <= capacity, "attention: keyCount \(tk) beyond \(capacity) rows")
         if let lengths = mask.keyLengths {
@@ -62,7 +64,7 @@ extension Tensor {
         if let keyMask = mask.keyMask {
             precondition(keyMask.count == b * tk, "attention: key mask of \(keyMask.count) for (\(b), \(tk)) keys")
         }
-        let plan = AttentionPlan(b: b, h: h, tq: tq, tk: tk, d: d, dv: dv, capacity: capacity,
+        let plan = AttentionPlan(b: b, h: h, hk: hk, tq: tq, tk: tk, d: d, dv: dv, capacity: capacity,
                                  scale: scale ?? 1 / Float(d).squareRoot(), mask: mask)
 
         let needsGrad = Autograd.isEnabled
@@ -100,14 +102,17 @@ extension Tensor {
 
 /// The sizes and mask of one attention call, and its per-(batch, head) kernels.
 struct AttentionPlan {
-    let b, h, tq, tk, d, dv, capacity: Int
+    /// hk: key/value heads (h for plain multi-head attention).
+    let b, h, hk, tq, tk, d, dv, capacity: Int
     let scale: Float
     let mask: AttentionMask
     /// Element offsets of the bias's (B, H) slab for each pair; nil without a bias.
     let biasStrideB: Int, biasStrideH: Int
 
-    init(b: Int, h: Int, tq: Int, tk: Int, d: Int, dv: Int, capacity: Int, scale: Float, mask: AttentionMask) {
+    init(b: Int, h: Int, hk: Int? = nil, tq: Int, tk: Int, d: Int, dv: Int, capacity: Int, scale: Float,
+         mask: AttentionMask) {
         (self.b, self.h, self.tq, self.tk, self.d, self.dv, self.capacity) = (b, h, tq, tk, d, dv, capacity)
+        self.hk = hk ?? h
         self.scale = scale
         self.mask = mask
         if let bias = mask.bias {
@@ -139,6 +144,16 @@ struct AttentionPlan {
 
     var workPerPair: Int { 2 * tq * tk * (d + dv) + 4 * tq * tk }
 
+    /// The key/value (batch, head) slab that query pair (bi, hi) reads.
+    @inline(__always)
+    func kvPair(_ pair: Int) -> Int { (pair / h) * hk + (pair % h) / (h / hk) }
+
+    /// The query pairs reading key/value slab `kv` (the inverse of `kvPair`).
+    func queryPairs(_ kv: Int) -> Range<Int> {
+        let group = h / hk, first = (kv / hk) * h + (kv % hk) * group
+        return first..<(first + group)
+    }
+
     func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                  out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>?) {
         let bias = mask.bias?.pointer
@@ -150,7 +165,8 @@ struct AttentionPlan {
                 for pair in range {
                     let bi = pair / h, hi = pair % h
                     let p = probs.map { $0 + pair * tq * tk } ?? scratch!
-                    let qp = q + pair * tq * d, kp = k + pair * capacity * d, vp = v + pair * capacity * dv
+                    let kv = kvPair(pair)
+                    let qp = q + pair * tq * d, kp = k + kv * capacity * d, vp = v + kv * capacity * dv
                     let biasSlab = bias.map { $0 + bi * biasStrideB + hi * biasStrideH }
                     let allowed = keyMask.map { $0.baseAddress! + bi * tk }
                     for (i0, i1, limit) in rowBlocks(batch: bi) {
@@ -204,20 +220,23 @@ struct AttentionPlan {
                   dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
                   dv dvOut: UnsafeMutablePointer<Float>?, dScores: UnsafeMutablePointer<Float>?) {
         let needScores = dq != nil || dk != nil || dScores != nil
-        // dK and dV arrive zeroed and accumulate over the row blocks.
-        Parallel.forEach(b * h, workPerItem: 2 * workPerPair) { range in
+        // dK and dV arrive zeroed and accumulate over the row blocks and, with grouped
+        // queries, over the query heads of a key head — so a worker owns whole groups
+        // (the heads sharing one key/value slab) and no two write the same slab.
+        let group = h / hk
+        Parallel.forEach(b * hk, workPerItem: 2 * workPerPair * group) { groups in
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: max(1, tq * tk))
             defer { ds.deallocate() }
-            for pair in range {
-                let bi = pair / h
+            for pair in groups.flatMap(queryPairs) {
+                let bi = pair / h, kv = kvPair(pair)
                 let p = probs + pair * tq * tk, g = gradOut + pair * tq * dv
-                let qp = q + pair * tq * d, kp = k + pair * capacity * d, vp = v + pair * capacity * dv
+                let qp = q + pair * tq * d, kp = k + kv * capacity * d, vp = v + kv * capacity * dv
                 for (i0, i1, limit) in rowBlocks(batch: bi) {
                     let rows = i1 - i0, pb = p + i0 * tk, gb = g + i0 * dv, dsb = ds + i0 * tk
                     if let dvOut {
                         // dV[:limit] += Pᵀ dO  (limit, Dv)
                         BLAS.gemm(transA: true, transB: false, m: limit, n: dv, k: rows, a: pb, lda: tk, b: gb,
-                                  beta: 1, c: dvOut + pair * capacity * dv)
+                                  beta: 1, c: dvOut + kv * capacity * dv)
                     }
                     guard needScores else { continue }
                     // dP = dO Vᵀ  (rows, limit), ld Tk
@@ -236,7 +255,7 @@ struct AttentionPlan {
                     if let dk {
                         // dK[:limit] += scale · dSᵀ Q  (limit, D)
                         BLAS.gemm(transA: true, transB: false, m: limit, n: d, k: rows, alpha: scale, a: dsb, lda: tk,
-                                  b: qp + i0 * d, beta: 1, c: dk + pair * capacity * d)
+                                  b: qp + i0 * d, beta: 1, c: dk + kv * capacity * d)
                     }
                 }
                 if let dScores { (dScores + pair * tq * tk).update(from: ds, count: tq * tk) }

@@ -31,6 +31,12 @@ public final class BPETokenizer: @unchecked Sendable {
         var ignoreMerges = false
         /// Emitted for a byte with no token (only possible in loaded files); nil drops it, as HF does.
         var unknownID: Int32? = nil
+        /// Every \p{N} scalar is a word alone before the GPT-2 split (GGUF pre-tokenizer `smollm`).
+        var isolateNumbers = false
+        /// Added tokens are found as llama.cpp finds them (longest token first, everywhere in
+        /// the text, then the next longest in what is left) instead of Hugging Face's
+        /// leftmost-longest scan; the two differ only where matches overlap.
+        var longestTokenFirst = false
     }
 
     /// `tokenBytes[id]`: the bytes a token stands for (an added token: its content's UTF-8).
@@ -41,6 +47,8 @@ public final class BPETokenizer: @unchecked Sendable {
     let merges: [(left: Int32, right: Int32, result: Int32)]
     let addedTokens: [AddedToken]
     let options: Options
+    /// Roles given by id rather than by text (a GGUF file's bos/eos/unk/pad ids).
+    public let roles: SpecialTokenIDs
 
     /// The single-byte token of each byte value, -1 where the vocabulary has none.
     private let byteTokenID: [Int32]
@@ -50,8 +58,10 @@ public final class BPETokenizer: @unchecked Sendable {
     private let specialIDs: [String: Int32]
     private let isSpecialID: Set<Int32>
     /// Added tokens' UTF-8, and which bytes start one: most positions are rejected by one load.
-    private let addedTokenBytes: [[UInt8]]
+    let addedTokenBytes: [[UInt8]]
     private let startsAddedToken: [Bool]
+    /// Indices into `addedTokens`, longest content first (ties: lower id first).
+    let addedTokensLongestFirst: [Int]
 
     private let cacheLock = NSLock()
     /// Word → ids, keyed by a 64-bit hash of the word's bytes so a hit allocates nothing;
@@ -61,8 +71,9 @@ public final class BPETokenizer: @unchecked Sendable {
     private let maxCachedWordBytes = 64
 
     init(tokenBytes: [[UInt8]], tokenSpelling: [String?], merges: [(left: Int32, right: Int32, result: Int32)],
-         addedTokens: [AddedToken], options: Options) {
+         addedTokens: [AddedToken], options: Options, roles: SpecialTokenIDs = SpecialTokenIDs()) {
         self.tokenBytes = tokenBytes
+        self.roles = roles
         self.tokenSpelling = tokenSpelling
         self.merges = merges
         self.addedTokens = addedTokens
@@ -91,6 +102,10 @@ public final class BPETokenizer: @unchecked Sendable {
         var starts = [Bool](repeating: false, count: 256)
         for bytes in addedTokenBytes where !bytes.isEmpty { starts[Int(bytes[0])] = true }
         startsAddedToken = starts
+        let lengths = addedTokens.map { $0.content.utf8.count }
+        addedTokensLongestFirst = addedTokens.indices.sorted {
+            (lengths[$0], -addedTokens[$0].id) > (lengths[$1], -addedTokens[$1].id)
+        }
     }
 
     // MARK: - Vocabulary
@@ -99,12 +114,28 @@ public final class BPETokenizer: @unchecked Sendable {
     public var vocabSize: Int { tokenBytes.count }
     public var mergeCount: Int { merges.count }
 
-    public func id(of special: SpecialToken) -> Int32? { specialIDs[special.rawValue] }
+    /// userllm's own special token by its text; for bos, eos and pad, else the id the file
+    /// gives that role (SmolLM2: bos `<|im_start|>`, eos and pad `<|im_end|>`).
+    public func id(of special: SpecialToken) -> Int32? {
+        if let id = specialIDs[special.rawValue] { return id }
+        switch special {
+        case .bos: return roles.bos
+        case .eos: return roles.eos
+        case .pad: return roles.pad
+        default: return nil
+        }
+    }
     /// The id of a special token by its text, e.g. "<|endoftext|>".
     public func id(ofSpecial content: String) -> Int32? { specialIDs[content] }
     public func isSpecial(_ id: Int32) -> Bool { isSpecialID.contains(id) }
     /// The special tokens' texts, in id order.
     public var specialTokens: [String] { addedTokens.filter(\.special).sorted { $0.id < $1.id }.map(\.content) }
+
+    /// The token as the vocabulary spells it ("Ġthe"; a control token as its text), nil outside it.
+    public func spelling(_ id: Int32) -> String? {
+        guard id >= 0, Int(id) < tokenSpelling.count else { return nil }
+        return tokenSpelling[Int(id)]
+    }
 
     /// The text one token stands for ("Ġthe" → " the"); a partial UTF-8 sequence shows as U+FFFD.
     public func piece(_ id: Int32) -> String {
@@ -126,17 +157,58 @@ public final class BPETokenizer: @unchecked Sendable {
         return ids
     }
 
+    /// Token ids of a text made of parts, some of which may hold special tokens (a chat
+    /// template's markup) and some of which may not (what a user wrote): special tokens are
+    /// matched only inside parts with `parseSpecial`, and never across a part boundary. The
+    /// text between special tokens is pre-tokenized as one stretch across part boundaries,
+    /// so where no part is refused a special token, the ids equal `encode(joined)`.
+    public func encode(parts: [(text: String, parseSpecial: Bool)]) -> [Int32] {
+        var utf8: [UInt8] = []
+        // Each byte's part index where special tokens may match, -1 where they may not.
+        var partOf: [Int32] = []
+        for (n, part) in parts.enumerated() {
+            utf8.append(contentsOf: part.text.utf8)
+            partOf.append(contentsOf: repeatElement(part.parseSpecial ? Int32(n) : -1, count: part.text.utf8.count))
+        }
+        var ids: [Int32] = []
+        ids.reserveCapacity(utf8.count / 3 + 4)
+        forEachWord(inUTF8: utf8, allowSpecial: true,
+                    specialAllowed: { start, end in partOf[start] >= 0 && partOf[start] == partOf[end - 1] },
+                    addedToken: { ids.append($0) },
+                    word: { encodeWord($0, into: &ids) })
+        return ids
+    }
+
     /// Walks `text` as the encoder sees it: added tokens matched in the raw text, the
     /// stretches between them cut into words by the pre-tokenizer.
     func forEachWord(in text: String, allowSpecial: Bool = true,
                      addedToken: (Int32) -> Void = { _ in },
                      word: (UnsafeBufferPointer<UInt8>) -> Void) {
-        let utf8 = Array(text.utf8)
+        forEachWord(inUTF8: Array(text.utf8), allowSpecial: allowSpecial, specialAllowed: nil,
+                    addedToken: addedToken, word: word)
+    }
+
+    /// `specialAllowed(start, end)`: whether a special token may match bytes start..<end.
+    private func forEachWord(inUTF8 utf8: [UInt8], allowSpecial: Bool,
+                             specialAllowed: ((Int, Int) -> Bool)?,
+                             addedToken: (Int32) -> Void,
+                             word: (UnsafeBufferPointer<UInt8>) -> Void) {
         utf8.withUnsafeBufferPointer { bytes in
+            if options.longestTokenFirst {
+                var pieceStart = 0
+                for m in addedTokenMatchesLongestFirst(bytes, allowSpecial: allowSpecial, specialAllowed: specialAllowed) {
+                    forEachWord(inPiece: bytes, pieceStart..<m.start, word: word)
+                    addedToken(m.id)
+                    pieceStart = m.start + m.length
+                }
+                forEachWord(inPiece: bytes, pieceStart..<bytes.count, word: word)
+                return
+            }
             var pieceStart = 0
             var i = 0
             while i < bytes.count {
-                guard let match = matchAddedToken(bytes, at: i, allowSpecial: allowSpecial) else {
+                guard let match = matchAddedToken(bytes, at: i, allowSpecial: allowSpecial,
+                                                  specialAllowed: specialAllowed) else {
                     i += 1
                     continue
                 }
@@ -173,14 +245,15 @@ public final class BPETokenizer: @unchecked Sendable {
     private static func isASCIIWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
 
     /// Leftmost-longest match of an added token starting at byte `i`.
-    private func matchAddedToken(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int,
-                                 allowSpecial: Bool) -> (token: AddedToken, length: Int)? {
+    private func matchAddedToken(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, allowSpecial: Bool,
+                                 specialAllowed: ((Int, Int) -> Bool)? = nil) -> (token: AddedToken, length: Int)? {
         guard startsAddedToken[Int(bytes[i])] else { return nil }
         var best: (token: AddedToken, length: Int)?
         for (t, token) in addedTokens.enumerated() where allowSpecial || !token.special {
             let content = addedTokenBytes[t]
             guard !content.isEmpty, content.count <= bytes.count - i, content.count > (best?.length ?? 0),
                   content[0] == bytes[i] else { continue }
+            if token.special, let specialAllowed, !specialAllowed(i, i + content.count) { continue }
             var same = true
             for (k, c) in content.enumerated() where bytes[i + k] != c {
                 same = false
@@ -210,7 +283,7 @@ public final class BPETokenizer: @unchecked Sendable {
             word(piece)
             return
         }
-        PreTokenizer.split(piece) { range in word(UnsafeBufferPointer(rebasing: piece[range])) }
+        PreTokenizer.split(piece, isolateNumbers: options.isolateNumbers) { range in word(UnsafeBufferPointer(rebasing: piece[range])) }
     }
 
     private func encodeWord(_ word: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {

@@ -45,4 +45,35 @@ enum ByteLevelAlphabet {
         }
         return bytes
     }
+
+    /// `byteForValue[v]`: the byte spelt by scalar value v (the alphabet lies below U+0144), -1 if none.
+    private static let byteForValue: [Int16] = {
+        var table = [Int16](repeating: -1, count: 0x144)
+        for (b, s) in scalarForByte.enumerated() { table[Int(s.value)] = Int16(b) }
+        return table
+    }()
+
+    /// `decode` on a token's UTF-8 without building a String: the alphabet's scalars are one
+    /// or two UTF-8 bytes, so this is a table walk (building a 49k vocabulary calls it per token).
+    static func decodeFast(_ utf8: [UInt8]) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var i = 0
+        while i < utf8.count {
+            let b0 = utf8[i]
+            var value: Int
+            if b0 < 0x80 {
+                value = Int(b0)
+                i += 1
+            } else if b0 & 0xE0 == 0xC0, i + 1 < utf8.count, utf8[i + 1] & 0xC0 == 0x80 {
+                value = Int(b0 & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
+                i += 2
+            } else {
+                return nil
+            }
+            guard value < byteForValue.count, byteForValue[value] >= 0 else { return nil }
+            bytes.append(UInt8(byteForValue[value]))
+        }
+        return bytes
+    }
 }

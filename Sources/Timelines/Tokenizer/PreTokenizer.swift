@@ -7,6 +7,12 @@
 /// spaces, U+001C-U+001F and U+200B are not); the letter and number classes are the
 /// general categories L* and N*. Works on scalars, so combining marks split from their base
 /// letters exactly as the regex does.
+///
+/// With `isolateNumbers` (llama.cpp's `smollm`, `starcoder`, `refact`, ... pre-tokenizers;
+/// Hugging Face's `Digits(individual_digits)` before `ByteLevel`), every \p{N} scalar is cut
+/// out as a word of its own first, and the GPT-2 pattern then runs inside each stretch
+/// between them, so a stretch's end (not only the text's) ends `\s+(?!\S)`: "a  1" gives
+/// "a", "  ", "1".
 struct PreTokenizer {
     /// Scalar classes; `space` is U+0020 alone because only it may prefix a word.
     enum Kind: UInt8 { case other, letter, number, whitespace, space, apostrophe }
@@ -34,7 +40,8 @@ struct PreTokenizer {
     }
 
     /// Splits valid UTF-8 `bytes` into words; `emit` gets each word's byte range.
-    static func split(_ bytes: UnsafeBufferPointer<UInt8>, emit: (Range<Int>) -> Void) {
+    static func split(_ bytes: UnsafeBufferPointer<UInt8>, isolateNumbers: Bool = false,
+                      emit: (Range<Int>) -> Void) {
         // Decode once into per-scalar kinds, byte offsets and (for contractions) ASCII values.
         var kinds: [Kind] = []
         var offsets: [Int] = []
@@ -65,22 +72,44 @@ struct PreTokenizer {
         offsets.append(bytes.count)
 
         let n = kinds.count
-        var s = 0
+        guard isolateNumbers else {
+            splitGPT2(kinds, ascii, offsets, 0..<n, emit: emit)
+            return
+        }
+        var start = 0
+        while start < n {
+            if kinds[start] == .number {
+                emit(offsets[start]..<offsets[start + 1])
+                start += 1
+                continue
+            }
+            var end = start + 1
+            while end < n && kinds[end] != .number { end += 1 }
+            splitGPT2(kinds, ascii, offsets, start..<end, emit: emit)
+            start = end
+        }
+    }
+
+    /// The GPT-2 pattern over the scalars `range`, as if they were the whole text.
+    private static func splitGPT2(_ kinds: [Kind], _ ascii: [UInt8], _ offsets: [Int], _ range: Range<Int>,
+                                  emit: (Range<Int>) -> Void) {
+        let n = range.upperBound
+        var s = range.lowerBound
         while s < n {
             var e: Int
             let k = kinds[s]
-            if k == .apostrophe, let len = contractionLength(ascii, at: s) {
+            if k == .apostrophe, let len = contractionLength(ascii, at: s, end: n) {
                 e = s + len
             } else if k == .space && s + 1 < n && !isSpace(kinds[s + 1]) {
                 // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+` with the optional space present.
-                e = wordEnd(kinds, from: s + 1)
+                e = wordEnd(kinds, from: s + 1, end: n)
             } else if !isSpace(k) {
-                e = wordEnd(kinds, from: s)
+                e = wordEnd(kinds, from: s, end: n)
             } else {
                 var end = s
                 while end < n && isSpace(kinds[end]) { end += 1 }
                 if end == n {
-                    e = n                  // `\s+(?!\S)` to the end of the text
+                    e = n                  // `\s+(?!\S)` to the end of the stretch
                 } else if end - s >= 2 {
                     e = end - 1            // leave the last space to prefix the next word
                 } else {
@@ -95,21 +124,20 @@ struct PreTokenizer {
     private static func isSpace(_ k: Kind) -> Bool { k == .whitespace || k == .space }
 
     /// End of the run of letters, of numbers, or of "other" scalars starting at `start`.
-    private static func wordEnd(_ kinds: [Kind], from start: Int) -> Int {
+    private static func wordEnd(_ kinds: [Kind], from start: Int, end n: Int) -> Int {
         let first = kinds[start]
         var j = start + 1
         switch first {
         case .letter, .number:
-            while j < kinds.count && kinds[j] == first { j += 1 }
+            while j < n && kinds[j] == first { j += 1 }
         default:
-            while j < kinds.count && (kinds[j] == .other || kinds[j] == .apostrophe) { j += 1 }
+            while j < n && (kinds[j] == .other || kinds[j] == .apostrophe) { j += 1 }
         }
         return j
     }
 
     /// GPT-2's contractions are case-sensitive: 's 't 're 've 'm 'll 'd.
-    private static func contractionLength(_ ascii: [UInt8], at s: Int) -> Int? {
-        let n = ascii.count
+    private static func contractionLength(_ ascii: [UInt8], at s: Int, end n: Int) -> Int? {
         guard s + 1 < n else { return nil }
         switch ascii[s + 1] {
         case UInt8(ascii: "s"), UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "d"):
@@ -127,11 +155,12 @@ struct PreTokenizer {
 extension BPETokenizer {
     /// GPT-2's pre-tokenization of `text` into words, before any merge (for display and
     /// for checking against a regex engine).
-    public static func words(in text: String) -> [String] {
+    /// `isolateNumbers`: every \p{N} scalar alone first (the `smollm` pre-tokenizer).
+    public static func words(in text: String, isolateNumbers: Bool = false) -> [String] {
         var words: [String] = []
         let utf8 = Array(text.utf8)
         utf8.withUnsafeBufferPointer { bytes in
-            PreTokenizer.split(bytes) { words.append(String(decoding: bytes[$0], as: UTF8.self)) }
+            PreTokenizer.split(bytes, isolateNumbers: isolateNumbers) { words.append(String(decoding: bytes[$0], as: UTF8.self)) }
         }
         return words
     }

@@ -43,8 +43,11 @@ public enum FLOPs {
         let d = c.dModel, rows = batch * newTokens, llama = c.style == .llama
         let norm = llama ? rmsNormPerElement : layerNormPerElement
         var f = FLOPCount(approximate: rows * d * norm)                                   // attn_norm
-        f += linear(rows: rows, in: d, out: d, bias: c.bias) * 4                          // wq wk wv wo
-        if llama { f.approximate += 2 * rows * d * ropePerElement }                       // RoPE on q, k
+        // Grouped-query attention: wk and wv are (kvDim, d), kvDim = kvHeads · head dim.
+        let kvDim = (c.kvHeads ?? c.heads) * (d / c.heads)
+        f += linear(rows: rows, in: d, out: d, bias: c.bias) * 2                          // wq wo
+        f += linear(rows: rows, in: d, out: kvDim, bias: c.bias) * 2                      // wk wv
+        if llama { f.approximate += rows * (d + kvDim) * ropePerElement }                 // RoPE on q, k
         f += attention(batch: batch, heads: c.heads, queries: newTokens, keys: pastTokens + newTokens,
                        headDim: d / c.heads, causal: true)
         f.approximate += rows * d                                                          // residual

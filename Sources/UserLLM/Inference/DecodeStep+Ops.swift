@@ -31,19 +31,22 @@ extension DecodeStep {
         SmallRowsGemm.multiply(m: n, k: k, a: input, lda: k, product(a), product(b), c.map(product))
     }
 
-    /// RoPE (rotate-half) in place on every head of `positions` rows of width d, each at its
-    /// own position (its path's last entry).
-    func rotate(_ p: UnsafeMutablePointer<Float>, rows positions: Int) {
-        let half = headDim / 2
+    /// RoPE (the config's style) in place on `heads` heads of `positions` rows of width
+    /// heads·Dh, each at its own position (its path's last entry).
+    func rotate(_ p: UnsafeMutablePointer<Float>, rows positions: Int, heads: Int) {
+        let half = headDim / 2, width = heads * headDim
+        // Where pair i's features sit: i·step and i·step + offset, as `Tensor.rotary`.
+        let (step, offset) = config.ropeStyle == .half ? (1, half) : (2, 1)
         for position in 0..<positions {
             let table = rotation.pointer + (positionLengths[position] - 1) * headDim
             let cosines = table, sines = table + half
             for head in 0..<heads {
-                let x1 = p + position * d + head * headDim, x2 = x1 + half
+                let x1 = p + position * width + head * headDim, x2 = x1 + offset
                 for i in 0..<half {
-                    let (a, b) = (x1[i], x2[i])
-                    x1[i] = a * cosines[i] - b * sines[i]
-                    x2[i] = b * cosines[i] + a * sines[i]
+                    let j = i * step
+                    let (a, b) = (x1[j], x2[j])
+                    x1[j] = a * cosines[i] - b * sines[i]
+                    x2[j] = b * cosines[i] + a * sines[i]
                 }
             }
         }
@@ -100,12 +103,15 @@ extension DecodeStep {
         let cache = call.cache!
         let g = generatedCapacity, keyCapacity = self.keyCapacity, rowStride = positionCapacity * keyCapacity
         let scale = 1 / Float(headDim).squareRoot()
-        let poolK = poolKeys[l].pointer, poolV = poolValues[l].pointer
+        let poolK = poolKeys[l].pointer, poolV = poolValues[l].pointer, kvDim = self.kvDim
         let q = queries.pointer, out = attended.pointer, paths = positionPaths, lengths = positionLengths
+        let group = heads / kvHeads
         for h in range {
+            // Grouped-query attention: query head h reads key/value head h / group.
+            let kvh = h / group
             let sc = scores.pointer + h * rowStride
-            let promptKeys = cache.keys.pointer + h * cache.capacity * headDim
-            let promptValues = cache.values.pointer + h * cache.capacity * headDim
+            let promptKeys = cache.keys.pointer + kvh * cache.capacity * headDim
+            let promptValues = cache.values.pointer + kvh * cache.capacity * headDim
             let qh = q + h * headDim, oh = out + h * headDim
             // S[:, :prompt] = scale · Q Kᵀ for every position at once  (n, prompt), ld keyCapacity
             BLAS.gemm(transA: false, transB: true, m: n, n: promptLength, k: headDim, alpha: scale, a: qh, lda: d,
@@ -113,7 +119,7 @@ extension DecodeStep {
             for r in 0..<n {
                 let row = sc + r * keyCapacity, qr = qh + r * d, path = paths + r * g
                 for j in 0..<lengths[r] {
-                    row[promptLength + j] = scale * VectorMath.dot(qr, poolK + Int(path[j]) * d + h * headDim, headDim)
+                    row[promptLength + j] = scale * VectorMath.dot(qr, poolK + Int(path[j]) * kvDim + kvh * headDim, headDim)
                 }
                 if let masked { for j in masked { row[j] = -.infinity } }
                 Self.softmax(row, promptLength + lengths[r])
@@ -129,7 +135,7 @@ extension DecodeStep {
             for r in 0..<n {
                 let row = sc + r * keyCapacity + promptLength, o = oh + r * d, path = paths + r * g
                 for j in 0..<lengths[r] {
-                    let v = poolV + Int(path[j]) * d + h * headDim, p = row[j]
+                    let v = poolV + Int(path[j]) * kvDim + kvh * headDim, p = row[j]
                     for i in 0..<headDim { o[i] += p * v[i] }
                 }
             }

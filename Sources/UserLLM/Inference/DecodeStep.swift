@@ -38,6 +38,8 @@ final class DecodeStep {
 
     let config: LanguageModelConfig
     let d, heads, headDim, hidden, vocab: Int
+    /// Key/value heads (grouped-query attention when fewer than `heads`) and their width.
+    let kvHeads, kvDim: Int
     private var blocks: [Block] = []
     private var finalNorm: Tensor
     private var embedding: Tensor
@@ -64,7 +66,7 @@ final class DecodeStep {
     var scores = Tensor.empty([0])
     /// cos θ then sin θ per generated position (promptLength + i), (generatedCapacity, Dh).
     var rotation = Tensor.empty([0])
-    /// Per layer, (rowCapacity · generatedCapacity, d): one slot per token fed in a search.
+    /// Per layer, (rowCapacity · generatedCapacity, kvDim): one slot per token fed in a search.
     var poolKeys: [Tensor] = [], poolValues: [Tensor] = []
     /// (rowCapacity, generatedCapacity) slot numbers of each row's fed tokens, and the buffer
     /// a reorder writes into before the two swap.
@@ -80,6 +82,8 @@ final class DecodeStep {
         config = model.config
         (d, heads, hidden, vocab) = (config.dModel, config.heads, config.mlpHidden, config.vocabSize)
         headDim = d / heads
+        kvHeads = config.kvHeads
+        kvDim = kvHeads * headDim
         let (half, base, width) = (headDim / 2, config.ropeBase, Float(headDim))
         // As `Tensor.rotary` computes them, so positions rotate identically.
         inverseFrequencies = (0..<half).map { i in 1 / Foundation.pow(base, Float(2 * i) / width) }
@@ -141,8 +145,8 @@ final class DecodeStep {
         let growPositions = p > positionCapacity || g > generatedCapacity
         if growRows {
             (rowCapacity, generatedCapacity) = (r, g)
-            poolKeys = (0..<config.layers).map { _ in Tensor.empty([g * r, d]) }
-            poolValues = (0..<config.layers).map { _ in Tensor.empty([g * r, d]) }
+            poolKeys = (0..<config.layers).map { _ in Tensor.empty([g * r, kvDim]) }
+            poolValues = (0..<config.layers).map { _ in Tensor.empty([g * r, kvDim]) }
             paths.deallocate()
             nextPaths.deallocate()
             paths = .allocate(capacity: r * g)
@@ -230,11 +234,11 @@ final class DecodeStep {
         for (l, block) in blocks.enumerated() {
             rmsNorm(x.pointer, block.attnNorm.pointer, rows: n)
             // This pass's slots follow each other in position order: k and v go straight there.
-            let newKeys = poolKeys[l].pointer + slotsUsed * d, newValues = poolValues[l].pointer + slotsUsed * d
-            project(rows: n, in: d, normed.pointer, (block.wq, d, queries.pointer), (block.wk, d, newKeys),
-                    (block.wv, d, newValues))
-            rotate(queries.pointer, rows: n)
-            rotate(newKeys, rows: n)
+            let newKeys = poolKeys[l].pointer + slotsUsed * kvDim, newValues = poolValues[l].pointer + slotsUsed * kvDim
+            project(rows: n, in: d, normed.pointer, (block.wq, d, queries.pointer), (block.wk, kvDim, newKeys),
+                    (block.wv, kvDim, newValues))
+            rotate(queries.pointer, rows: n, heads: heads)
+            rotate(newKeys, rows: n, heads: kvHeads)
             selfAttention(layer: l, positions: n, cache: prompt[l], promptLength: promptLength, masked: masked)
             BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: attended.pointer, b: block.wo.pointer,
                       beta: 1, c: x.pointer)

@@ -16,6 +16,9 @@ public final class Generator {
     /// Asked before each decoding step; true stops the search early with what it has (the
     /// explorer cancels a query whose cut moved on; the caller discards the result).
     public var shouldStop: (() -> Bool)?
+    /// Called with each token `sample`/`greedy` keeps, as soon as it is chosen (a CLI streams
+    /// the text as it comes).
+    public var onToken: ((Int32) -> Void)?
     var scores: TokenScores
     /// Hypotheses, candidates and token paths, reused by every search.
     var work = BeamWorkspace()
@@ -56,6 +59,7 @@ public final class Generator {
             logProb += Double(scores.logProbs[Int(token)])
             if stopTokens.contains(token) { finished = true; break }
             out.append(token)
+            onToken?(token)
             if out.count == maxNewTokens { break }
             logits = withUnsafePointer(to: token) { t in
                 withUnsafePointer(to: 1) { one in

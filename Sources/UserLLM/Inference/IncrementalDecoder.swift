@@ -63,7 +63,7 @@ public final class IncrementalDecoder {
         if needed > capacity || caches.isEmpty {
             capacity = max(needed, capacity)
             caches = model.blocks.map { _ in
-                KVCache(batch: 1, heads: config.heads, headDim: config.dModel / config.heads, capacity: capacity)
+                KVCache(batch: 1, heads: config.kvHeads, headDim: config.dModel / config.heads, capacity: capacity)
             }
         }
         for cache in caches { cache.reset() }

@@ -8,7 +8,8 @@ import Tensor
 ///
 ///   x = concat([prefix, tok_emb(tokens)], axis: 1)                      (B, P + T, d)
 ///   for each block i (positions 0..<P+T, causal):
-///     h = x + attn(attn_norm(x))            RMSNorm(eps) → wq/wk/wv → RoPE(base) on q, k
+///     h = x + attn(attn_norm(x))            RMSNorm(eps) → wq/wk/wv → RoPE(base, style) on q, k;
+///                                            kvHeads key/value heads (grouped-query attention)
 ///                                            → softmax(q·kᵀ/√Dh, causal)·v → wo
 ///     h = h + tanh(gate)·xattn.attn(xattn.norm(h), U)     only with crossAttention; keys
 ///                                            and values are wk(U), wv(U); U's padding masked
@@ -29,6 +30,7 @@ public final class LanguageModel: Module {
     public let norm: RMSNorm
 
     public init(config: LanguageModelConfig, generator: inout SeededGenerator) {
+        if let problem = config.problem { preconditionFailure(problem) }
         self.config = config
         tokenEmbedding = Embedding(config.vocabSize, config.dModel, std: config.initStd, generator: &generator)
         var built: [TransformerBlock] = []
@@ -121,7 +123,7 @@ public final class LanguageModel: Module {
                                 userLengths: [Int]? = nil) -> DecodeState {
         let headDim = config.dModel / config.heads
         let caches = blocks.map { _ in
-            KVCache(batch: batch, heads: config.heads, headDim: headDim, capacity: capacity ?? config.contextLength)
+            KVCache(batch: batch, heads: config.kvHeads, headDim: headDim, capacity: capacity ?? config.contextLength)
         }
         let contexts = Autograd.noGrad { user.map { userContexts($0, lengths: userLengths) } }
         precondition(!config.crossAttention || contexts != nil, "a model with cross-attention needs user embeddings")

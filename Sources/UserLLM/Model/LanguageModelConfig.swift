@@ -1,4 +1,5 @@
 import NN
+import Tensor
 
 /// The shape of the Llama-style decoder (DESIGN §4); saved with a run as JSON.
 public struct LanguageModelConfig: Codable, Equatable, Sendable {
@@ -7,6 +8,9 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
     public var dModel: Int
     public var layers: Int
     public var heads: Int
+    /// Key/value heads of self-attention; `heads` unless grouped-query attention (SmolLM2:
+    /// 9 heads, 3 KV heads). Divides `heads`. Run JSON from before it existed decodes to `heads`.
+    public var kvHeads: Int
     /// SwiGLU width: 3·d, near Llama's 8/3·d and a multiple of 64, so the three SwiGLU
     /// matrices cost about what a 4·d GELU MLP's two would.
     public var mlpHidden: Int
@@ -17,25 +21,71 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
     public var ropeBase: Float = 10000
     /// RMSNorm eps. 1e-5: Llama-2's rms_norm_eps.
     public var normEps: Float = 1e-5
+    /// RoPE pairing: `.half` for the models we train (and older run JSON); GGUF llama weights
+    /// need `.interleaved` (see `RotaryStyle`).
+    public var ropeStyle: RotaryStyle = .half
     /// USER-LLM's xattn fusion: a GatedCrossAttention after self-attention in every layer.
     public var crossAttention: Bool = false
     /// Std of the Normal init of the embedding and weight matrices. 0.02: GPT-2 / nanoGPT;
     /// residual projections get 0.02/√(2·layers).
     public var initStd: Float = 0.02
 
-    public init(vocabSize: Int, dModel: Int, layers: Int, heads: Int, mlpHidden: Int, contextLength: Int,
-                ropeBase: Float = 10000, normEps: Float = 1e-5, crossAttention: Bool = false, initStd: Float = 0.02) {
+    public init(vocabSize: Int, dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, mlpHidden: Int,
+                contextLength: Int, ropeBase: Float = 10000, normEps: Float = 1e-5, ropeStyle: RotaryStyle = .half,
+                crossAttention: Bool = false, initStd: Float = 0.02) {
         self.vocabSize = vocabSize
         self.dModel = dModel
         self.layers = layers
         self.heads = heads
+        self.kvHeads = kvHeads ?? heads
+        self.ropeStyle = ropeStyle
         self.mlpHidden = mlpHidden
         self.contextLength = contextLength
         self.ropeBase = ropeBase
         self.normEps = normEps
         self.crossAttention = crossAttention
         self.initStd = initStd
+        if let problem = problem { preconditionFailure(problem) }
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case vocabSize, dModel, layers, heads, kvHeads, mlpHidden, contextLength, ropeBase, normEps, ropeStyle
+        case crossAttention, initStd
+    }
+
+    /// Keys added later (kvHeads, ropeStyle) default as the models before them had it.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+        dModel = try c.decode(Int.self, forKey: .dModel)
+        layers = try c.decode(Int.self, forKey: .layers)
+        heads = try c.decode(Int.self, forKey: .heads)
+        kvHeads = try c.decodeIfPresent(Int.self, forKey: .kvHeads) ?? heads
+        mlpHidden = try c.decode(Int.self, forKey: .mlpHidden)
+        contextLength = try c.decode(Int.self, forKey: .contextLength)
+        ropeBase = try c.decode(Float.self, forKey: .ropeBase)
+        normEps = try c.decode(Float.self, forKey: .normEps)
+        ropeStyle = try c.decodeIfPresent(RotaryStyle.self, forKey: .ropeStyle) ?? .half
+        crossAttention = try c.decode(Bool.self, forKey: .crossAttention)
+        initStd = try c.decode(Float.self, forKey: .initStd)
+        if let problem {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
+        }
+    }
+
+    /// Why this shape cannot be built, or nil.
+    public var problem: String? {
+        if vocabSize <= 0 || dModel <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || mlpHidden <= 0 || contextLength <= 0 {
+            return "language model sizes must be positive (vocab \(vocabSize), d \(dModel), layers \(layers), "
+                + "heads \(heads), kvHeads \(kvHeads), mlp \(mlpHidden), context \(contextLength))"
+        }
+        if dModel % heads != 0 { return "dModel \(dModel) is not a multiple of heads \(heads)" }
+        if heads % kvHeads != 0 { return "heads \(heads) is not a multiple of kvHeads \(kvHeads)" }
+        return nil
+    }
+
+    /// Width of the self-attention keys and values: kvHeads · head dim.
+    public var kvDim: Int { kvHeads * (dModel / heads) }
 
     /// Tests: trains in seconds.
     public static let tiny = LanguageModelConfig(vocabSize: 512, dModel: 64, layers: 2, heads: 2, mlpHidden: 192,
@@ -56,8 +106,9 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
 
     /// The per-layer block configuration.
     public var block: TransformerBlockConfig {
-        TransformerBlockConfig(style: .llama, dModel: dModel, heads: heads, mlpHidden: mlpHidden, bias: false,
-                               normEps: normEps, ropeBase: ropeBase, crossAttention: crossAttention,
+        TransformerBlockConfig(style: .llama, dModel: dModel, heads: heads, kvHeads: kvHeads, mlpHidden: mlpHidden,
+                               bias: false, normEps: normEps, ropeBase: ropeBase, ropeStyle: ropeStyle,
+                               crossAttention: crossAttention,
                                contextDim: dModel, initStd: initStd)
     }
 }
