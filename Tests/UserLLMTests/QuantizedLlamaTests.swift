@@ -1,4 +1,5 @@
 import XCTest
+import NN
 import Tensor
 import UserLLM
 
@@ -128,5 +129,48 @@ final class QuantizedLlamaTests: XCTestCase {
         let url = dir.appendingPathComponent("nokeys.gguf")
         try minimal.write(to: url)
         XCTAssertThrowsError(try QuantizedLlama(url: url)) { XCTAssertTrue("\($0)".contains("llama.block_count"), "\($0)") }
+    }
+}
+
+/// The quantised-weight decoder against the f32 model built from the same file
+/// (`PretrainedLLM`: weights dequantised to f32, the training graph) and against the PyTorch
+/// golden slice, at every position of the 76-token ChatML fixture. Activations stay f32 on
+/// both sides, so only the order of the sums differs: ≤ 1e-4 relative, and the same greedy
+/// token everywhere.
+final class QuantizedLlamaParityTests: XCTestCase {
+    func testLogitsEqualTheF32ModelAtEveryPosition() throws {
+        let f32 = try SmolLM2TestModel.model()
+        let g = try PretrainedLLMTests.golden()
+        XCTAssertGreaterThan(g.ids.count, 30)
+        let quantized = try QuantizedLlama(url: try SmolLM2TestModel.url())
+        let n = g.ids.count, vocab = quantized.config.vocab
+        let reference = Autograd.noGrad { f32.model(tokens: g.ids, batch: 1) }  // (1, T, V)
+        XCTAssertEqual(reference.shape, [1, n, vocab])
+        var ours = [Float](repeating: 0, count: n * vocab)
+        quantized.reset(sequences: 1, capacity: n)
+        // Prefill of all but the last token (the sgemm path), then one decoding step (the kernels).
+        ours.withUnsafeMutableBufferPointer { p in
+            quantized.forward(tokens: Array(g.ids.dropLast()), sequence: Array(repeating: 0, count: n - 1),
+                              position: Array(0..<(n - 1)), logitRows: Array(0..<(n - 1)), logits: p.baseAddress!, threads: 2)
+            quantized.forward(tokens: [g.ids[n - 1]], sequence: [0], position: [n - 1], logitRows: [0],
+                              logits: p.baseAddress! + (n - 1) * vocab, threads: 1)
+        }
+        var worstRelative: Float = 0
+        for t in 0..<n {
+            let ref = UnsafeBufferPointer(start: reference.pointer + t * vocab, count: vocab)
+            let row = ours[(t * vocab)..<((t + 1) * vocab)]
+            let scale = ref.map(abs).max()!
+            let diff = zip(row, ref).map { abs($0 - $1) }.max()!
+            worstRelative = max(worstRelative, diff / scale)
+            XCTAssertLessThan(diff / scale, 1e-4, "position \(t)")
+            let a = row.indices.max { row[$0] < row[$1] }! - t * vocab
+            let b = ref.indices.max { ref[$0] < ref[$1] }!
+            XCTAssertEqual(a, b, "greedy token at position \(t)")
+            XCTAssertEqual(Int32(a), g.argmax[t], "PyTorch's greedy token at position \(t)")
+            let golden = g.logits[t], goldenScale = golden.map(abs).max()!
+            let goldenDiff = zip(g.vocab_ids.map { row[t * vocab + $0] }, golden).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(goldenDiff / goldenScale, 1e-4, "PyTorch golden at position \(t)")
+        }
+        print("quantized vs f32 model: worst relative logit difference \(worstRelative) over \(n) positions")
     }
 }
