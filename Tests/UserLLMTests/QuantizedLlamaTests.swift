@@ -109,9 +109,9 @@ final class QuantizedLlamaTests: XCTestCase {
         let key = "llama.block_count"
         u64(UInt64(key.utf8.count)); header.append(contentsOf: key.utf8); u32(4)  // value cut off
         let cases: [(String, Data, String)] = [
-            ("bad-magic.gguf", Data(("GGML" + String(repeating: "\u{0}", count: 40)).utf8), "bad magic"),
+            ("bad-magic.gguf", Data(("GGML" + String(repeating: "\u{0}", count: 40)).utf8), "not a GGUF file"),
             ("truncated.gguf", header, "truncated"),
-            ("empty.gguf", Data(), "too short"),
+            ("empty.gguf", Data(), "truncated"),
         ]
         for (name, data, expected) in cases {
             let url = dir.appendingPathComponent(name)

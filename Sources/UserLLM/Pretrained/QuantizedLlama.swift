@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import NN
 import Tensor
 
 /// A llama-architecture GGUF decoded with its weights left in their GGML blocks (mapped from
@@ -32,7 +33,7 @@ public final class QuantizedLlama {
     }
 
     public let config: Config
-    let file: QuantizedGGUFTable
+    let file: GGUFFile
     let layers: [Layer]
     let embedding: QuantizedMatrix
     let head: QuantizedMatrix
@@ -49,43 +50,50 @@ public final class QuantizedLlama {
     public private(set) var sequences = 0
     public private(set) var capacity = 0
 
-    public init(url: URL) throws {
-        let f = try QuantizedGGUFTable(url: url)
+    public convenience init(url: URL) throws {
+        try self.init(file: try GGUFFile(url: url))
+    }
+
+    /// The quantised matrices stay in `file`'s mapping (the model keeps the file open);
+    /// only the KV caches and scratch rows are allocated.
+    public init(file f: GGUFFile) throws {
         file = f
+        let path = f.url.path
+        func fail(_ reason: String) -> PretrainedLLMError { PretrainedLLMError(file: path, item: nil, reason: reason) }
         let arch = "llama"
-        let c = Config(layers: try f.int("\(arch).block_count"), dModel: try f.int("\(arch).embedding_length"),
-                       hidden: try f.int("\(arch).feed_forward_length"), heads: try f.int("\(arch).attention.head_count"),
-                       kvHeads: try f.int("\(arch).attention.head_count_kv"), vocab: 0,
-                       ropeBase: Float(f.numbers["\(arch).rope.freq_base"] ?? 10000),
-                       eps: Float(try f.double("\(arch).attention.layer_norm_rms_epsilon")))
-        guard c.heads > 0, c.kvHeads > 0, c.heads % c.kvHeads == 0, c.dModel % c.heads == 0, c.headDim % 2 == 0 else {
-            throw QuantizedGGUFTable.FormatError(description: "\(url.path): bad head counts \(c.heads)/\(c.kvHeads) for d \(c.dModel)")
+        let c = Config(layers: try f.requireInt("\(arch).block_count"), dModel: try f.requireInt("\(arch).embedding_length"),
+                       hidden: try f.requireInt("\(arch).feed_forward_length"), heads: try f.requireInt("\(arch).attention.head_count"),
+                       kvHeads: try f.requireInt("\(arch).attention.head_count_kv"), vocab: 0,
+                       ropeBase: Float(f.metadata["\(arch).rope.freq_base"]?.float ?? 10000),
+                       eps: Float(try f.requireFloat("\(arch).attention.layer_norm_rms_epsilon")))
+        guard c.layers > 0, c.dModel > 0, c.hidden > 0, c.heads > 0, c.kvHeads > 0, c.heads % c.kvHeads == 0,
+              c.dModel % c.heads == 0, c.headDim % 2 == 0 else {
+            throw fail("bad shape: layers \(c.layers), d \(c.dModel), ff \(c.hidden), heads \(c.heads)/\(c.kvHeads)")
         }
         func matrix(_ name: String, rows: Int, columns: Int) throws -> QuantizedMatrix {
-            guard let t = f.tensors[name] else { throw QuantizedGGUFTable.FormatError(description: "\(url.path): missing tensor \(name)") }
-            guard let type = QuantizedMatrix.BlockType(rawValue: Int32(t.type)) else {
-                throw QuantizedGGUFTable.FormatError(description: "\(url.path): tensor \(name) has GGML type \(t.type); the quantised path reads Q8_0, Q4_0, Q4_1")
+            let t = try f.requireTensor(name)
+            guard let type = QuantizedMatrix.BlockType(rawValue: Int32(t.type.rawValue)) else {
+                throw PretrainedLLMError(file: path, item: name, reason: "type \(t.type.name); the quantised path reads Q8_0, Q4_0, Q4_1")
             }
             guard t.dimensions == [columns, rows] else {
-                throw QuantizedGGUFTable.FormatError(description: "\(url.path): tensor \(name) has shape \(t.dimensions), expected [\(columns), \(rows)]")
+                throw PretrainedLLMError(file: path, item: name, reason: "shape \(t.dimensions), expected [\(columns), \(rows)]")
             }
-            let (_, bytes) = try f.bytes(of: name, count: rows * columns / 32 * type.blockBytes)
-            return try QuantizedMatrix(type: type, rows: rows, columns: columns, bytes: bytes, owner: f)
+            return try QuantizedMatrix(type: type, rows: rows, columns: columns, bytes: f.bytes(of: t), owner: f)
         }
         func vector(_ name: String, _ n: Int) throws -> UnsafePointer<Float> {
-            guard let t = f.tensors[name], t.type == 0, t.dimensions == [n] else {
-                throw QuantizedGGUFTable.FormatError(description: "\(url.path): tensor \(name) missing or not an F32 vector of \(n)")
+            let t = try f.requireTensor(name)
+            guard t.type == .f32, t.dimensions == [n] else {
+                throw PretrainedLLMError(file: path, item: name, reason: "\(t.type.name) \(t.dimensions), expected an F32 vector of \(n)")
             }
-            return try f.bytes(of: name, count: 4 * n).1.baseAddress!.assumingMemoryBound(to: Float.self)
+            return f.bytes(of: t).baseAddress!.assumingMemoryBound(to: Float.self)
         }
-        guard let embd = f.tensors["token_embd.weight"], embd.dimensions.count == 2 else {
-            throw QuantizedGGUFTable.FormatError(description: "\(url.path): missing tensor token_embd.weight")
-        }
+        let embd = try f.requireTensor("token_embd.weight")
+        guard embd.dimensions.count == 2 else { throw PretrainedLLMError(file: path, item: "token_embd.weight", reason: "not a matrix") }
         var config = c
         config.vocab = embd.dimensions[1]
         self.config = config
         embedding = try matrix("token_embd.weight", rows: config.vocab, columns: c.dModel)
-        head = f.tensors["output.weight"] != nil ? try matrix("output.weight", rows: config.vocab, columns: c.dModel) : embedding
+        head = f.tensor("output.weight") != nil ? try matrix("output.weight", rows: config.vocab, columns: c.dModel) : embedding
         outputNorm = try vector("output_norm.weight", c.dModel)
         layers = try (0..<c.layers).map { i in
             let p = "blk.\(i)."
@@ -101,14 +109,7 @@ public final class QuantizedLlama {
         let matrices = layers.reduce(0) { $0 + [$1.q, $1.k, $1.v, $1.o, $1.gate, $1.up, $1.down].reduce(0) { $0 + $1.byteCount } }
         weightBytesPerToken = matrices + head.byteCount + (head.base == embedding.base ? 0 : embedding.rowBytes)
             + 4 * c.dModel * (2 * c.layers + 1)
-        tensorBytes = f.tensors.values.reduce(0) { total, t in
-            let n = t.dimensions.reduce(1, *)
-            switch t.type {
-            case 0: return total + 4 * n
-            case 1, 30: return total + 2 * n
-            default: return total + n / 32 * (QuantizedMatrix.BlockType(rawValue: Int32(t.type))?.blockBytes ?? 0)
-            }
-        }
+        tensorBytes = f.tensorBytes
     }
 
     deinit {
