@@ -34,7 +34,7 @@ final class GGUFTokenizerParityTests: XCTestCase {
 
     private func tokenizer() throws -> (tokenizer: GGUFTokenizer, openSeconds: Double, buildSeconds: Double) {
         if let l = Self.loaded { return l }
-        let url = try TokenizerTestModel.require()
+        let url = try SmolLM2TestModel.url()
         let t0 = Date()
         let gguf = try GGUFFile(url: url)
         let t1 = Date()
@@ -130,7 +130,7 @@ final class GGUFTokenizerParityTests: XCTestCase {
         }
         XCTAssertGreaterThan(ids.count, 1_000)
         // A fresh tokenizer (cold word cache) for the first figure.
-        let gguf = try GGUFFile(url: try TokenizerTestModel.require())
+        let gguf = try GGUFFile(url: try SmolLM2TestModel.url())
         let fresh = try GGUFTokenizer(file: gguf)
         let c0 = Date()
         let cold = try fresh.encodeChat([.user(prompt)])

@@ -17,19 +17,7 @@ final class QuantizedLlamaTests: XCTestCase {
                                     -0.2141, -1.4169, -1.2501, -0.3841, -0.188, -0.1579, -0.0023, -0.0555, -0.4652, -1.023,
                                     -0.1863, -0.0099, -0.0582, -0.0719, -0.0045, -0.002, -0.2183, -0.5487, -0.1708, -0.4722]
 
-    private func modelURL() throws -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let home: URL
-        if let h = env["USERLLM_HOME"], !h.isEmpty { home = URL(fileURLWithPath: h) }
-        else if let x = env["XDG_CACHE_HOME"], !x.isEmpty { home = URL(fileURLWithPath: x).appendingPathComponent("userllm") }
-        else { home = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/userllm") }
-        let url = home.appendingPathComponent("models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf")
-        if !FileManager.default.fileExists(atPath: url.path) {
-            if env["CI"] == "true" { XCTFail("model file missing under CI: \(url.path)") }
-            throw XCTSkip("model file absent: \(url.path)")
-        }
-        return url
-    }
+    private func modelURL() throws -> URL { try SmolLM2TestModel.url() }
 
     private func logSoftmax(_ p: UnsafePointer<Float>, _ n: Int, at i: Int) -> Float {
         let (m, logSum) = VectorMath.logSumExp(p, n)
