@@ -37,8 +37,11 @@ public enum Parallel {
     /// function and `context` points to its arguments.
     public typealias RangeWork = @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> Void
 
+    /// `callsBLAS: false` (work that never calls OpenBLAS, e.g. the quantized kernels) skips
+    /// pinning OpenBLAS to one thread around the loop: `openblas_set_num_threads` costs more
+    /// than a decoding step's small products, which run hundreds of times per token.
     public static func forEach(_ count: Int, workPerItem: Int = 1, minimumWork: Int = Parallel.minimumWork,
-                               context: UnsafeMutableRawPointer, work: RangeWork) {
+                               callsBLAS: Bool = true, context: UnsafeMutableRawPointer, work: RangeWork) {
         guard count > 0 else { return }
         let chunks = min(cores, count, threadCoreLimit)
         if chunks <= 1 || count * workPerItem < minimumWork || isInsideParallel {
@@ -50,7 +53,7 @@ public enum Parallel {
             return
         }
         var task = ChunkedTask(count: count, chunks: chunks, context: context, work: work)
-        withBLASThreads(1) {
+        withBLASThreads(callsBLAS ? 1 : Int(openblas_get_num_threads())) {
             withUnsafeMutablePointer(to: &task) { pointer in
                 // nil queue: DISPATCH_APPLY_AUTO, the calling thread plus the global pool.
                 applyFunction(chunks, nil, UnsafeMutableRawPointer(pointer)) { raw, c in

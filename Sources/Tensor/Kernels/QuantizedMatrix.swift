@@ -70,6 +70,12 @@ public struct QuantizedMatrix: @unchecked Sendable {
         }
     }
 
+    /// Multiply-adds below which a product stays on the calling thread. Waking the pool's
+    /// workers costs tens of microseconds, so in 1-row decoding only the tied head (28 M) is
+    /// worth splitting, not a layer's 0.3–0.9 M-weight matrices: measured with `bench llm`
+    /// at 2 threads, splitting every matrix made decoding slower than 1 thread.
+    public static let minimumParallelWork = 1 << 22
+
     /// y (m, rows) = x (m, columns) · Wᵀ, output columns split over `threads` (1: this thread).
     /// With m ≥ `sgemmRows`, `scratch` (rows × columns floats) receives the dequantised W.
     public func multiply(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int? = nil, into y: UnsafeMutablePointer<Float>,
@@ -90,7 +96,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
                         single: threads <= 1)
         let items = task.items
         withUnsafeMutablePointer(to: &task) { pointer in
-            Parallel.forEach(items, workPerItem: Task.rowsPerItem * columns * m, context: pointer) { raw, lo, hi in
+            Parallel.forEach(items, workPerItem: Task.rowsPerItem * columns * m, minimumWork: Self.minimumParallelWork,
+                             callsBLAS: false, context: pointer) { raw, lo, hi in
                 raw!.assumingMemoryBound(to: Task.self).pointee.multiplyChunk(lo, hi)
             }
         }
