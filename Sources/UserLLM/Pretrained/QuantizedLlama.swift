@@ -38,6 +38,8 @@ public final class QuantizedLlama {
     let embedding: QuantizedMatrix
     let head: QuantizedMatrix
     let outputNorm: UnsafePointer<Float>
+    /// RoPE's base^(−2i/headDim), i < headDim/2: fixed by the config, so computed once.
+    let ropeInverseFrequencies: [Float]
     /// Bytes of weights one decoding step reads: every matrix once, the head once, one
     /// embedding row per input row (counted once here), the norms.
     public let weightBytesPerToken: Int
@@ -95,6 +97,7 @@ public final class QuantizedLlama {
         embedding = try matrix("token_embd.weight", rows: config.vocab, columns: c.dModel)
         head = f.tensor("output.weight") != nil ? try matrix("output.weight", rows: config.vocab, columns: c.dModel) : embedding
         outputNorm = try vector("output_norm.weight", c.dModel)
+        ropeInverseFrequencies = (0..<(c.headDim / 2)).map { powf(c.ropeBase, -2 * Float($0) / Float(c.headDim)) }
         layers = try (0..<c.layers).map { i in
             let p = "blk.\(i)."
             return Layer(attnNorm: try vector(p + "attn_norm.weight", c.dModel), ffnNorm: try vector(p + "ffn_norm.weight", c.dModel),
@@ -169,7 +172,6 @@ public final class QuantizedLlama {
                                                        buffers[5], buffers[6], buffers[7], buffers[8])
         for r in 0..<rows { embedding.dequantizeRow(Int(tokens[r]), into: x + r * c.dModel) }
         let scratch = dequantScratch
-        let ropeInverse = (0..<(c.headDim / 2)).map { powf(c.ropeBase, -2 * Float($0) / Float(c.headDim)) }
 
         for (li, layer) in layers.enumerated() {
             rmsNorm(x, layer.attnNorm, into: h, rows: rows)
@@ -177,8 +179,8 @@ public final class QuantizedLlama {
             layer.k.multiply(h, rows: rows, into: k, threads: threads, scratch: scratch)
             layer.v.multiply(h, rows: rows, into: v, threads: threads, scratch: scratch)
             for r in 0..<rows {
-                rope(q + r * c.dModel, heads: c.heads, position: position[r], inverse: ropeInverse)
-                rope(k + r * c.kvDim, heads: c.kvHeads, position: position[r], inverse: ropeInverse)
+                rope(q + r * c.dModel, heads: c.heads, position: position[r], inverse: ropeInverseFrequencies)
+                rope(k + r * c.kvDim, heads: c.kvHeads, position: position[r], inverse: ropeInverseFrequencies)
                 let at = position[r] * c.kvDim
                 (keys[li][sequence[r]] + at).update(from: k + r * c.kvDim, count: c.kvDim)
                 (values[li][sequence[r]] + at).update(from: v + r * c.kvDim, count: c.kvDim)
@@ -204,9 +206,7 @@ public final class QuantizedLlama {
         let d = config.dModel
         for r in 0..<rows {
             let xr = x + r * d, yr = y + r * d
-            var s: Float = 0
-            for i in 0..<d { s += xr[i] * xr[i] }
-            let scale = 1 / (s / Float(d) + config.eps).squareRoot()
+            let scale = 1 / (VectorMath.dot(xr, xr, d) / Float(d) + config.eps).squareRoot()
             for i in 0..<d { yr[i] = xr[i] * scale * w[i] }
         }
     }
