@@ -52,7 +52,16 @@ key() {
   key_times+=( $(( ($(now) - t0) / 1000000 )) )
   echo "ok  ${*:1:$#-1} -> '$expect' (${key_times[-1]} ms)"
 }
-wait_file() { local i; for i in $(seq 1 500); do [ -s "$1" ] && return 0; sleep 0.01; done; fail "no $1"; }
+# wait_file FILE [timeout-s]: the shell writes FILE once the explorer has exited. Quitting
+# mid-training first finishes the step and saves the checkpoint, which takes seconds on a
+# loaded machine: the wait is long, and returns as soon as the file is there.
+wait_file() {
+  local t0; t0=$(now)
+  until [ -s "$1" ]; do
+    (( ($(now) - t0) / 1000000000 >= ${2:-60} )) && fail "no $1"
+    sleep 0.01
+  done
+}
 
 T new-session -d -s e2e -x 100 -y 30 "env -i HOME=$tmp TERM=xterm-256color LANG=C.UTF-8 PATH=/usr/bin:/bin bash --norc --noprofile"
 T send-keys -t e2e "stty -a > $tmp/stty.before" Enter
