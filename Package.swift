@@ -45,7 +45,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "AtomicIO"]),
         .testTarget(name: "TimelinesTests", dependencies: ["Timelines"]),
         .testTarget(name: "UserLLMTests", dependencies: ["UserLLM", "NN", "Tensor", "Timelines"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Timelines"]),

@@ -22,8 +22,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Read the dataset from this folder (any supported format).")
     var dataDir: String?
 
-    @Option(help: "Preset: tiny, small, base, or a preset JSON file.")
-    var preset: String = "small"
+    @Option(help: "Preset: tiny, small, base, smol, or a preset JSON file (default: small; smol with --llm smollm2-135m).")
+    var preset: String?
+
+    @Option(help: "LLM backbone: scratch (the preset's own model, pretrained here) or a pretrained model such as smollm2-135m (its GGUF file; `userllm model fetch`).")
+    var llm: String?
 
     @Option(help: "Fusion mode: tp, soft or xattn.")
     var mode: String = "xattn"
@@ -31,7 +34,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Compress the user embeddings with a Perceiver resampler (soft / xattn).")
     var perceiver = false
 
-    @Option(help: "Training strategy: full, lora, enc or proj (tp: full or lora).")
+    @Option(help: "Training strategy: full, lora, enc or proj (tp: full, lora or zeroshot — the LLM as it is).")
     var strategy: String = "full"
 
     @Flag(help: "Ablation: start the encoder from random weights instead of its pretraining (soft / xattn).")
@@ -56,9 +59,11 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         guard let fusion = FusionMode(rawValue: mode) else { throw ValidationError("unknown mode '\(mode)': tp, soft or xattn") }
         guard let strat = TrainingStrategy(rawValue: strategy) else {
-            throw ValidationError("unknown strategy '\(strategy)': full, lora, enc or proj")
+            throw ValidationError("unknown strategy '\(strategy)': full, lora, enc, proj or zeroshot")
         }
-        guard strat.isValid(for: fusion) else { throw ValidationError("tp trains with --strategy full or lora") }
+        guard strat.isValid(for: fusion) else {
+            throw ValidationError(fusion == .tp ? "tp trains with --strategy full, lora or zeroshot" : "--strategy zeroshot is for --mode tp")
+        }
         let taskList = tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for t in taskList where TaskKind(rawValue: t) == nil {
             throw ValidationError("unknown task '\(t)': \(TaskKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -68,7 +73,17 @@ struct TrainCommand: ParsableCommand {
         let chosen = ModelChoice(mode: fusion, perceiver: perceiver, strategy: strat, randomEncoder: randomEncoder)
         let bar = TrainProgressBar()
         do {
-            var presetValue = try Preset.named(preset)
+            var presetValue = try Preset.named(preset ?? (llm.map { $0 == "scratch" ? "small" : "smol" } ?? "small"))
+            if let llm {
+                let wanted: String? = llm == "scratch" ? nil : llm
+                guard wanted == nil || PretrainedModel.named(llm) != nil else {
+                    throw ValidationError("unknown --llm '\(llm)': scratch or \(PretrainedModel.known.map(\.name).joined(separator: ", "))")
+                }
+                guard presetValue.backbone == wanted else {
+                    throw ValidationError("preset \(presetValue.name) has backbone \(presetValue.backbone ?? "scratch"), not \(llm): "
+                                          + "leave out --preset, or give one made for \(llm)")
+                }
+            }
             var runName = presetValue.name
             if let window, window != presetValue.windowLength {
                 presetValue.windowLength = window

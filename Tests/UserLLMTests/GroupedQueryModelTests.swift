@@ -9,10 +9,12 @@ import XCTest
 /// forward, and the config's JSON.
 final class GroupedQueryModelTests: XCTestCase {
     /// 4 heads over 2 key/value heads (or 1), interleaved RoPE, optional cross-attention.
-    private func model(kvHeads: Int, crossAttention: Bool, dModel: Int = 16, heads: Int = 4, seed: UInt64) -> LanguageModel {
-        let config = LanguageModelConfig(vocabSize: 13, dModel: dModel, layers: 2, heads: heads, kvHeads: kvHeads,
+    /// `every` > 1: three layers, cross-attention in layers 0 and 2 only (SmolLM2's every-k-th).
+    private func model(kvHeads: Int, crossAttention: Bool, every: Int = 1, dModel: Int = 16, heads: Int = 4,
+                       seed: UInt64) -> LanguageModel {
+        let config = LanguageModelConfig(vocabSize: 13, dModel: dModel, layers: every > 1 ? 3 : 2, heads: heads, kvHeads: kvHeads,
                                          mlpHidden: 24, contextLength: 64, ropeStyle: .interleaved,
-                                         crossAttention: crossAttention)
+                                         crossAttention: crossAttention, crossAttentionEvery: every)
         let model = LanguageModel(config: config, seed: seed)
         var gen = SeededGenerator(seed: seed &+ 1000)
         for (name, p) in model.parameters() where !name.hasSuffix("norm.weight") {
@@ -39,11 +41,16 @@ final class GroupedQueryModelTests: XCTestCase {
         XCTAssertEqual(names["blocks.0.attn.wv.weight"]?.shape, [8, 16])
         XCTAssertEqual(names["blocks.0.xattn.attn.wk.weight"]?.shape, [16, 16], "cross-attention keeps full heads")
         XCTAssertEqual(m.config.kvDim, 8)
+        let sparse = model(kvHeads: 2, crossAttention: true, every: 2, seed: 1)
+        XCTAssertEqual(sparse.blocks.map { $0.xattn != nil }, [true, false, true])
+        XCTAssertEqual(sparse.config.crossAttentionLayers, 2)
+        XCTAssertEqual(sparse.gateValues.count, 2)
+        XCTAssertNil(sparse.namedParameters()["blocks.1.xattn.gate"])
     }
 
     func testGradientsOfEveryParameterWithGroupedQueriesAndInterleavedRoPE() {
-        for (kvHeads, crossAttention) in [(1, false), (2, true)] {
-            let m = model(kvHeads: kvHeads, crossAttention: crossAttention, dModel: 8, heads: 2 * kvHeads, seed: 2)
+        for (kvHeads, crossAttention, every) in [(1, false, 1), (2, true, 1), (1, true, 2)] {
+            let m = model(kvHeads: kvHeads, crossAttention: crossAttention, every: every, dModel: 8, heads: 2 * kvHeads, seed: 2)
             let prefix = tensor([2, 2, 8], seed: 4, requiresGrad: true)
             let user = crossAttention ? tensor([2, 3, 8], seed: 5, requiresGrad: true) : nil
             var gen = SeededGenerator(seed: 6)
@@ -78,8 +85,8 @@ final class GroupedQueryModelTests: XCTestCase {
     /// The tape-free `IncrementalDecoder` (prefill, then beams that branch and reorder) equals
     /// the full forward of every row's own sequence, with and without cross-attention.
     func testIncrementalDecoderEqualsTheTrainingForward() {
-        for (kvHeads, crossAttention) in [(2, false), (1, true), (4, false)] {
-            let m = model(kvHeads: kvHeads, crossAttention: crossAttention, seed: 20 + UInt64(kvHeads))
+        for (kvHeads, crossAttention, every) in [(2, false, 1), (1, true, 1), (4, false, 1), (2, true, 2)] {
+            let m = model(kvHeads: kvHeads, crossAttention: crossAttention, every: every, seed: 20 + UInt64(kvHeads))
             let d = 16, v = 13
             let prompt: [Int32] = [0, 5, 7, 2, 9, 11, 3]
             let prefix = tensor([1, 3, d], seed: 21)

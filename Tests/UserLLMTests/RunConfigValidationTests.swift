@@ -50,6 +50,12 @@ final class RunConfigValidationTests: XCTestCase {
         for name in Preset.names { XCTAssertNoThrow(try Preset.named(name), name) }
     }
 
+    func testUnknownBackboneAndCrossAttentionSpacingAreRefused() throws {
+        XCTAssertEqual(try refusal(set(["backbone"], "gpt-9"))?.key, "backbone")
+        XCTAssertEqual(try refusal(set(["llm", "crossAttentionEvery"], 0))?.key, "llm.crossAttentionEvery")
+        XCTAssertEqual(try refusal(set(["llm", "crossAttentionEvery"], 3))?.key, "llm.crossAttentionEvery", "tiny has 2 layers")
+    }
+
     func testHeadsZeroOrNegativeIsRefused() throws {
         XCTAssertEqual(try refusal(set(["llm", "heads"], 0))?.description.contains("llm.heads = 0: allowed a divisor of llm.dModel 64"), true)
         XCTAssertEqual(try refusal(set(["llm", "heads"], -4))?.key, "llm.heads")

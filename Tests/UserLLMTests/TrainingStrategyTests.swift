@@ -11,7 +11,7 @@ final class TrainingStrategyTests: XCTestCase {
         let context = try PipelineFixture.context()
         let preset = context.config.preset
         let examples = Array(context.builder.examples(.nextItem, .train).prefix(4))
-        var cases: [ModelChoice] = TrainingStrategy.allCases.map { ModelChoice(mode: .xattn, perceiver: true, strategy: $0) }
+        var cases: [ModelChoice] = TrainingStrategy.allCases.filter { $0.isValid(for: .xattn) }.map { ModelChoice(mode: .xattn, perceiver: true, strategy: $0) }
         cases += [ModelChoice(mode: .soft, strategy: .proj), ModelChoice(mode: .tp, strategy: .lora)]
         for choice in cases {
             let model = UserLLMModel(config: choice.modelConfig(preset), vocabularies: context.vocabularies, seed: 3)

@@ -6,6 +6,13 @@ import Timelines
 ///   soft:   [user embeddings as prefix] <|bos|> <|user|> {marker} {question} <|answer|> {answer} <|eos|>
 ///   xattn:  <|bos|> <|user|> {marker} {question} <|answer|> {answer} <|eos|>
 ///
+/// With a pretrained backbone (`chat` given) the same texts go through its chat template
+/// (ChatML for SmolLM2), and its own end-of-turn token closes the answer:
+///
+///   tp:     <|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{TP text}<|im_end|>\n<|im_start|>assistant\n {answer} <|im_end|>
+///   soft:   [user embeddings as prefix] … user\n{question}<|im_end|>\n<|im_start|>assistant\n {answer} <|im_end|>
+///   xattn:  … user\n{question}<|im_end|>\n<|im_start|>assistant\n {answer} <|im_end|>
+///
 /// The loss covers the answer tokens and <|eos|> only. Text is encoded with special tokens
 /// off, so a title that happens to contain "<|eos|>" stays text. The question is the TP
 /// template's part after `{history}`, so an edited template changes both prompts alike.
@@ -20,10 +27,22 @@ public struct PromptBuilder: Sendable {
     private let tpRenderer: PromptRenderer
     private let questionRenderer: PromptRenderer
     private let special: [SpecialToken: Int32]
+    /// A pretrained backbone's chat template; nil for userllm's own tokenizers.
+    public let chat: ChatTemplate?
+    /// Closes every answer and stops generation: <|eos|>, or the backbone's end of turn.
+    public let endOfAnswer: Int32
+    /// Fills batches (masked out of the loss).
+    public let padding: Int32
+
+    /// The system message of chat prompts: short (every token of it is paid on every
+    /// example) and saying that the answer is a bare title, genre or review.
+    public static let systemMessage = "You are a recommender system. Answer with the answer only."
 
     public init(tokenizer: BPETokenizer, builder: ExampleBuilder, mode: FusionMode,
-                templates: PromptTemplates = .defaults, maxAnswerTokens: Int = 48, maxTokens: Int) {
+                templates: PromptTemplates = .defaults, maxAnswerTokens: Int = 48, maxTokens: Int,
+                chat: ChatTemplate? = nil) {
         self.tokenizer = tokenizer
+        self.chat = chat
         self.builder = builder
         self.mode = mode
         self.maxAnswerTokens = maxAnswerTokens
@@ -35,14 +54,28 @@ public struct PromptBuilder: Sendable {
         question.review = Self.afterHistory(templates.review)
         questionRenderer = PromptRenderer(dataset: builder.dataset, templates: question)
         var ids: [SpecialToken: Int32] = [:]
-        for s in SpecialToken.allCases {
-            guard let id = tokenizer.id(of: s) else { preconditionFailure("tokenizer lacks special token \(s.rawValue)") }
-            ids[s] = id
+        if chat == nil {
+            for s in SpecialToken.allCases {
+                guard let id = tokenizer.id(of: s) else { preconditionFailure("tokenizer lacks special token \(s.rawValue)") }
+                ids[s] = id
+            }
+            endOfAnswer = ids[.eos]!
+            padding = ids[.pad]!
+        } else {
+            guard let end = tokenizer.id(ofSpecial: ChatTemplate.end) else {
+                preconditionFailure("a chat tokenizer without \(ChatTemplate.end)")
+            }
+            endOfAnswer = end
+            padding = tokenizer.roles.pad ?? end
         }
         special = ids
     }
 
-    public func id(_ token: SpecialToken) -> Int32 { special[token]! }
+    /// userllm's own special tokens (not in a backbone's vocabulary: use `endOfAnswer`).
+    public func id(_ token: SpecialToken) -> Int32 {
+        guard let id = special[token] else { preconditionFailure("\(token.rawValue) is not in a backbone's vocabulary") }
+        return id
+    }
 
     public static func marker(_ task: TaskKind) -> SpecialToken {
         switch task {
@@ -57,7 +90,8 @@ public struct PromptBuilder: Sendable {
         questionRenderer.render(task: example.task, window: [Int32](), target: builder.targetEvent(example))
     }
 
-    /// The prompt's token ids up to and including <|answer|>: what generation starts from.
+    /// The prompt's token ids up to and including <|answer|> (or the assistant turn's
+    /// opening): what generation starts from.
     /// For TP the window keeps its most recent events that fit in `maxTokens` with room for
     /// the answer.
     public func promptTokens(_ example: Example) -> [Int32] {
@@ -69,7 +103,8 @@ public struct PromptBuilder: Sendable {
             var start = window.startIndex
             while true {
                 let text = tpRenderer.render(task: example.task, window: window[start...], target: target)
-                let ids = [id(.bos)] + tokenizer.encode(text, allowSpecial: false) + [id(.answer)]
+                let ids = chat.map { chatPrompt(text, $0) }
+                    ?? [id(.bos)] + tokenizer.encode(text, allowSpecial: false) + [id(.answer)]
                 let remaining = window.endIndex - start
                 if ids.count <= budget || remaining == 0 { return ids }
                 // Drop about as many events as the excess needs (at least one).
@@ -77,6 +112,7 @@ public struct PromptBuilder: Sendable {
                 start += min(remaining, max(1, (ids.count - budget + perEvent - 1) / perEvent))
             }
         case .soft, .xattn:
+            if let chat { return chatPrompt(questionText(example), chat) }
             return [id(.bos), id(.user), id(Self.marker(example.task))]
                 + tokenizer.encode(questionText(example), allowSpecial: false) + [id(.answer)]
         }
@@ -87,7 +123,18 @@ public struct PromptBuilder: Sendable {
     public func answerTokens(_ answer: String, task: TaskKind) -> [Int32] {
         var ids = tokenizer.encode(answer, allowSpecial: false)
         if task == .review && ids.count > maxAnswerTokens { ids = Array(ids.prefix(maxAnswerTokens)) }
-        return ids + [id(.eos)]
+        return ids + [endOfAnswer]
+    }
+
+    /// A one-question conversation in the chat template, up to the assistant's turn. The
+    /// template's trailing "Answer:" line is dropped: the assistant turn is the answer.
+    private func chatPrompt(_ text: String, _ chat: ChatTemplate) -> [Int32] {
+        var question = Substring(text)
+        while question.last?.isWhitespace == true { question = question.dropLast() }
+        if question.hasSuffix("Answer:") { question = question.dropLast("Answer:".count) }
+        while question.last?.isWhitespace == true { question = question.dropLast() }
+        return chat.encode([ChatMessage(role: "system", content: Self.systemMessage),
+                            ChatMessage(role: "user", content: String(question))], with: tokenizer)
     }
 
     /// Prompt + answer with the loss mask (true on the answer tokens and <|eos|>).
@@ -100,7 +147,7 @@ public struct PromptBuilder: Sendable {
     /// A padded training batch of `examples`.
     public func batch(_ examples: [Example]) -> TokenBatch {
         let seqs = examples.map(trainingSequence)
-        return TokenBatch(sequences: seqs.map(\.tokens), lossMasks: seqs.map(\.lossMask), pad: id(.pad))
+        return TokenBatch(sequences: seqs.map(\.tokens), lossMasks: seqs.map(\.lossMask), pad: padding)
     }
 
     /// Room kept for the answer: the longest one a task can have, plus <|eos|>.

@@ -56,7 +56,7 @@ public struct TensorExport {
             format: TensorExportManifest.formatName, version: 1, mode: mode, dataset: context.config.dataset,
             tasks: tasks.map(\.rawValue), windowLength: context.config.preset.windowLength, maxCategories: maxCategories,
             vocabularySizes: ["item": v.item.count, "category": v.category.count, "rating": v.rating.count],
-            padToken: prompts.id(.pad), users: context.builder.timelines.count, events: context.dataset.events.count,
+            padToken: prompts.padding, users: context.builder.timelines.count, events: context.dataset.events.count,
             batchOrderSeed: context.config.preset.seed &+ 17, preset: context.config.preset, parts: parts)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

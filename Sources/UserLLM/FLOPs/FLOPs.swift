@@ -77,8 +77,13 @@ public enum FLOPs {
     /// `IncrementalDecoder`'s prefill: the last position only).
     public static func languageModel(_ c: LanguageModelConfig, batch: Int, newTokens: Int, pastTokens: Int = 0,
                                      userRows: Int = 0, logitsRows: Int) -> FLOPCount {
-        var f = transformerBlock(c.block, batch: batch, newTokens: newTokens, pastTokens: pastTokens,
-                                 contextRows: userRows) * c.layers
+        var plain = c.block
+        plain.crossAttention = false
+        var f = transformerBlock(plain, batch: batch, newTokens: newTokens, pastTokens: pastTokens) * (c.layers - c.crossAttentionLayers)
+        if c.crossAttentionLayers > 0 {
+            f += transformerBlock(c.block, batch: batch, newTokens: newTokens, pastTokens: pastTokens,
+                                  contextRows: userRows) * c.crossAttentionLayers
+        }
         f.approximate += logitsRows * c.dModel * rmsNormPerElement
         f += linear(rows: logitsRows, in: c.dModel, out: c.vocabSize)
         return f
@@ -89,7 +94,7 @@ public enum FLOPs {
     public static func crossAttentionContext(_ c: LanguageModelConfig, batch: Int = 1, userRows: Int,
                                              contextDim: Int? = nil) -> FLOPCount {
         guard c.crossAttention else { return .zero }
-        return linear(rows: batch * userRows, in: contextDim ?? c.dModel, out: c.dModel) * (2 * c.layers)
+        return linear(rows: batch * userRows, in: contextDim ?? c.dModel, out: c.dModel) * (2 * c.crossAttentionLayers)
     }
 
     /// A PerceiverResampler of `latents` latents over `inputs` rows of width `dim`, once

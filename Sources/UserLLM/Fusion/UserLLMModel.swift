@@ -90,6 +90,14 @@ public final class UserLLMModel: Module {
         if !strategy.trainsEncoder { encoder?.freeze() }
     }
 
+    /// What a finetuned checkpoint holds. Every parameter, unless the LLM's starting weights
+    /// are read from a file each time (`llmFromFile`: a backbone's GGUF file, or the LM
+    /// stage's checkpoint for zero-shot TP): then only what trains, so an `enc` model of
+    /// SmolLM2 saves megabytes of encoder and fusion, not a second copy of the LLM.
+    public func checkpointParameters(llmFromFile: Bool) -> [(String, Tensor)] {
+        llmFromFile ? parameters().filter { $0.1.requiresGrad } : parameters()
+    }
+
     /// Whether a `parameters()` name is a cross-attention gate (one scalar per LLM layer,
     /// initialised to 0; see `TrainerConfig.gateLearningRateScale`).
     public static func isGateParameter(_ name: String) -> Bool {

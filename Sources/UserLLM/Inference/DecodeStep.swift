@@ -206,7 +206,7 @@ final class DecodeStep {
     /// soft prompt's padding); `contexts`: the user's cross-attention keys and values per
     /// layer (batch 1), `userLength` of their rows real.
     func forward(tokens: UnsafeBufferPointer<Int32>, counts: UnsafeBufferPointer<Int>, prompt: [KVCache],
-                 promptLength: Int, masked: Range<Int>?, contexts: [CrossAttentionContext]?, userLength: Int?,
+                 promptLength: Int, masked: Range<Int>?, contexts: [CrossAttentionContext?]?, userLength: Int?,
                  logits: UnsafeMutablePointer<Float>) {
         precondition(counts.count == rows, "\(counts.count) token counts for \(rows) rows")
         let n = tokens.count, g = generatedCapacity
@@ -242,11 +242,11 @@ final class DecodeStep {
             selfAttention(layer: l, positions: n, cache: prompt[l], promptLength: promptLength, masked: masked)
             BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: attended.pointer, b: block.wo.pointer,
                       beta: 1, c: x.pointer)
-            if let crossNorm = block.crossNorm, let crossQ = block.crossQ, let crossO = block.crossO, let contexts {
+            if let crossNorm = block.crossNorm, let crossQ = block.crossQ, let crossO = block.crossO, let context = contexts?[l] ?? nil {
                 rmsNorm(x.pointer, crossNorm.pointer, rows: n)
                 BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: normed.pointer, b: crossQ.pointer,
                           c: queries.pointer)
-                crossAttention(contexts[l], positions: n, userLength: userLength)
+                crossAttention(context, positions: n, userLength: userLength)
                 BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: block.gate, a: attended.pointer,
                           b: crossO.pointer, beta: 1, c: x.pointer)
             }

@@ -40,7 +40,7 @@ public final class IncrementalDecoder {
     private var stepLogits: [Tensor?] = []
     private var passLogits: Tensor?
     private var ones: [Int] = []
-    private var userContext: [CrossAttentionContext]?
+    private var userContext: [CrossAttentionContext?]?
     private var userRows = 0
     private var userLength: Int?
     private var prefixSize = 0

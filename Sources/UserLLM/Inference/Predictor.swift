@@ -69,7 +69,7 @@ public final class Predictor {
     public func predict(_ example: Example, options: PredictionOptions = PredictionOptions()) -> Prediction {
         var (prompt, stats) = self.prompt(example)
         let tokenizer = trained.tokenizer
-        let eos = trained.prompts.id(.eos)
+        let eos = trained.prompts.endOfAnswer
         let beams = options.beams ?? PredictionOptions.defaultBeams(example.task)
         var answers: [Prediction.Answer] = []
         let closed = example.task != .review

@@ -34,8 +34,8 @@ public final class LanguageModel: Module {
         self.config = config
         tokenEmbedding = Embedding(config.vocabSize, config.dModel, std: config.initStd, generator: &generator)
         var built: [TransformerBlock] = []
-        for _ in 0..<config.layers {
-            built.append(TransformerBlock(config: config.block, layerCount: config.layers, generator: &generator))
+        for i in 0..<config.layers {
+            built.append(TransformerBlock(config: config.block(layer: i), layerCount: config.layers, generator: &generator))
         }
         blocks = built
         norm = RMSNorm(config.dModel, eps: config.normEps)
@@ -71,11 +71,11 @@ public final class LanguageModel: Module {
         Tensor.matmul(hidden, tokenEmbedding.weight, transposeB: true)
     }
 
-    /// Each layer's cross-attention keys and values for U (B, M, d): computed once per
-    /// sequence and reused by every decoding step.
-    public func userContexts(_ user: Tensor, lengths: [Int]? = nil) -> [CrossAttentionContext] {
+    /// Each layer's cross-attention keys and values for U (B, M, d) (nil for a layer without
+    /// cross-attention): computed once per sequence and reused by every decoding step.
+    public func userContexts(_ user: Tensor, lengths: [Int]? = nil) -> [CrossAttentionContext?] {
         precondition(config.crossAttention, "user embeddings given to a model without cross-attention")
-        return blocks.map { $0.xattn!.context(user, keyLengths: lengths) }
+        return blocks.map { $0.xattn?.context(user, keyLengths: lengths) }
     }
 
     /// What incremental decoding keeps between steps: one KV cache per layer (allocated once)
@@ -83,14 +83,14 @@ public final class LanguageModel: Module {
     public final class DecodeState {
         public let batch: Int
         public let caches: [KVCache]
-        public private(set) var contexts: [CrossAttentionContext]?
+        public private(set) var contexts: [CrossAttentionContext?]?
         /// Positions filled so far (prefix included).
         public var length: Int { caches.first?.length ?? 0 }
         /// The prefix given at the first step: its size and real rows per batch entry.
         var prefixSize = 0
         var prefixLengths: [Int]?
 
-        init(batch: Int, caches: [KVCache], contexts: [CrossAttentionContext]?) {
+        init(batch: Int, caches: [KVCache], contexts: [CrossAttentionContext?]?) {
             self.batch = batch
             self.caches = caches
             self.contexts = contexts
@@ -103,8 +103,8 @@ public final class LanguageModel: Module {
             for cache in caches { cache.reorder(sources) }
             prefixLengths = prefixLengths.map { lengths in sources.map { lengths[$0] } }
             contexts = contexts?.map { c in
-                CrossAttentionContext(keys: Self.gatherRows(c.keys, sources), values: Self.gatherRows(c.values, sources),
-                                      keyLengths: c.keyLengths.map { lengths in sources.map { lengths[$0] } })
+                c.map { c in CrossAttentionContext(keys: Self.gatherRows(c.keys, sources), values: Self.gatherRows(c.values, sources),
+                                      keyLengths: c.keyLengths.map { lengths in sources.map { lengths[$0] } }) }
             }
         }
 
@@ -143,7 +143,7 @@ public final class LanguageModel: Module {
     }
 
     private func run(tokens: [Int32], batch: Int, prefix: Tensor?, prefixLengths: [Int]?,
-                     contexts: [CrossAttentionContext]?, state: DecodeState?) -> Tensor {
+                     contexts: [CrossAttentionContext?]?, state: DecodeState?) -> Tensor {
         precondition(batch > 0 && tokens.count % batch == 0, "\(tokens.count) tokens do not split into \(batch) rows")
         precondition(!config.crossAttention || contexts != nil, "a model with cross-attention needs user embeddings")
         precondition(prefixLengths == nil || prefix != nil, "prefixLengths without a prefix")
@@ -168,7 +168,7 @@ public final class LanguageModel: Module {
             x = Tensor.concat([prefix, x], axis: 1)  // (B, P + T, d)
         }
         for (i, block) in blocks.enumerated() {
-            x = block(x, causal: true, keyMask: keyMask, cache: state?.caches[i], context: contexts?[i])
+            x = block(x, causal: true, keyMask: keyMask, cache: state?.caches[i], context: contexts?[i] ?? nil)
         }
         let h = norm(x)
         return p == 0 ? h : h.sliced(axis: 1, range: p..<(p + t))  // (B, T, d)

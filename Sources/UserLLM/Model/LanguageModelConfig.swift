@@ -24,15 +24,21 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
     /// RoPE pairing: `.half` for the models we train (and older run JSON); GGUF llama weights
     /// need `.interleaved` (see `RotaryStyle`).
     public var ropeStyle: RotaryStyle = .half
-    /// USER-LLM's xattn fusion: a GatedCrossAttention after self-attention in every layer.
+    /// USER-LLM's xattn fusion: a GatedCrossAttention after self-attention in every
+    /// `crossAttentionEvery`-th layer.
     public var crossAttention: Bool = false
+    /// Cross-attention in layers 0, k, 2k, … (Flamingo's "every k-th layer"). 1: every layer,
+    /// what the small models use (4 layers, so each is cheap). A 30-layer pretrained model
+    /// pays ~1.3M parameters and a d×d query/output product per token for each one: see the
+    /// README's measurement of k for SmolLM2. Run JSON from before it existed decodes to 1.
+    public var crossAttentionEvery: Int = 1
     /// Std of the Normal init of the embedding and weight matrices. 0.02: GPT-2 / nanoGPT;
     /// residual projections get 0.02/√(2·layers).
     public var initStd: Float = 0.02
 
     public init(vocabSize: Int, dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, mlpHidden: Int,
                 contextLength: Int, ropeBase: Float = 10000, normEps: Float = 1e-5, ropeStyle: RotaryStyle = .half,
-                crossAttention: Bool = false, initStd: Float = 0.02) {
+                crossAttention: Bool = false, crossAttentionEvery: Int = 1, initStd: Float = 0.02) {
         self.vocabSize = vocabSize
         self.dModel = dModel
         self.layers = layers
@@ -44,13 +50,14 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
         self.ropeBase = ropeBase
         self.normEps = normEps
         self.crossAttention = crossAttention
+        self.crossAttentionEvery = crossAttentionEvery
         self.initStd = initStd
         if let problem = problem { preconditionFailure(problem) }
     }
 
     private enum CodingKeys: String, CodingKey {
         case vocabSize, dModel, layers, heads, kvHeads, mlpHidden, contextLength, ropeBase, normEps, ropeStyle
-        case crossAttention, initStd
+        case crossAttention, crossAttentionEvery, initStd
     }
 
     /// Keys added later (kvHeads, ropeStyle) default as the models before them had it.
@@ -67,6 +74,7 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
         normEps = try c.decode(Float.self, forKey: .normEps)
         ropeStyle = try c.decodeIfPresent(RotaryStyle.self, forKey: .ropeStyle) ?? .half
         crossAttention = try c.decode(Bool.self, forKey: .crossAttention)
+        crossAttentionEvery = try c.decodeIfPresent(Int.self, forKey: .crossAttentionEvery) ?? 1
         initStd = try c.decode(Float.self, forKey: .initStd)
         // Shapes are checked by RunConfigValidation after decoding, which names the file and key.
     }
@@ -79,6 +87,7 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
         }
         if dModel % heads != 0 { return "dModel \(dModel) is not a multiple of heads \(heads)" }
         if heads % kvHeads != 0 { return "heads \(heads) is not a multiple of kvHeads \(kvHeads)" }
+        if crossAttentionEvery < 1 { return "crossAttentionEvery must be at least 1, is \(crossAttentionEvery)" }
         return nil
     }
 
@@ -102,7 +111,25 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
         return c
     }
 
-    /// The per-layer block configuration.
+    /// Whether layer `i` has gated cross-attention.
+    public func hasCrossAttention(layer i: Int) -> Bool {
+        crossAttention && i % crossAttentionEvery == 0
+    }
+
+    /// How many layers have cross-attention.
+    public var crossAttentionLayers: Int {
+        crossAttention ? (layers + crossAttentionEvery - 1) / crossAttentionEvery : 0
+    }
+
+    /// The configuration of block `i` (cross-attention or not).
+    public func block(layer i: Int) -> TransformerBlockConfig {
+        var b = block
+        b.crossAttention = hasCrossAttention(layer: i)
+        return b
+    }
+
+    /// The block configuration shared by all layers (with cross-attention when the model has
+    /// any; `block(layer:)` says per layer).
     public var block: TransformerBlockConfig {
         TransformerBlockConfig(style: .llama, dModel: dModel, heads: heads, kvHeads: kvHeads, mlpHidden: mlpHidden,
                                bias: false, normEps: normEps, ropeBase: ropeBase, ropeStyle: ropeStyle,

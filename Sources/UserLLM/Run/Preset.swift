@@ -28,6 +28,11 @@ public struct Preset: Codable, Equatable, Sendable {
     }
 
     public var name: String
+    /// A pretrained LLM (`PretrainedModel.known`, e.g. "smollm2-135m") whose GGUF file gives
+    /// the LLM's weights and tokenizer; nil: the LLM is trained from scratch (tokenizer and
+    /// LM stages). With a backbone `llm` must be the file's shape (checked when a run opens
+    /// it) and there is no LM pretraining.
+    public var backbone: String?
     /// History window in events (MODEL_PLAN: 50).
     public var windowLength: Int
     /// BPE vocabulary (= llm.vocabSize).
@@ -44,7 +49,7 @@ public struct Preset: Codable, Equatable, Sendable {
     public var stages: Stages
     public var seed: UInt64
 
-    public static let names = ["tiny", "small", "base"]
+    public static let names = ["tiny", "small", "base", "smol"]
 
     /// A built-in preset by name, or a JSON file by path.
     public static func named(_ nameOrPath: String) throws -> Preset {

@@ -252,5 +252,93 @@ enum PresetFiles {
   "seed": 0
 }
 """#,
+        "smol": #"""
+{
+  "name": "smol",
+  "backbone": "smollm2-135m",
+  "windowLength": 50,
+  "tokenizerVocabSize": 49152,
+  "maxAnswerTokens": 48,
+  "lmBlockLength": 128,
+  "encoder": {
+    "dModel": 128,
+    "layers": 2,
+    "heads": 4,
+    "mlpHidden": 512
+  },
+  "llm": {
+    "vocabSize": 49152,
+    "dModel": 576,
+    "layers": 30,
+    "heads": 9,
+    "kvHeads": 3,
+    "mlpHidden": 1536,
+    "contextLength": 8192,
+    "ropeBase": 100000,
+    "normEps": 1e-05,
+    "ropeStyle": "interleaved",
+    "crossAttention": false,
+    "crossAttentionEvery": 3,
+    "initStd": 0.02
+  },
+  "perceiver": {
+    "latents": 32,
+    "layers": 2,
+    "heads": 4
+  },
+  "lora": {
+    "rank": 8,
+    "alpha": 16
+  },
+  "stages": {
+    "lm": {
+      "steps": 0,
+      "batchSize": 16,
+      "learningRate": 0.001,
+      "warmupSteps": 20,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 40,
+      "evalBatches": 4,
+      "patience": 3
+    },
+    "encoder": {
+      "steps": 300,
+      "batchSize": 32,
+      "learningRate": 0.001,
+      "warmupSteps": 20,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 100,
+      "evalBatches": 4,
+      "patience": 3
+    },
+    "finetune": {
+      "steps": 150,
+      "batchSize": 8,
+      "learningRate": 0.0003,
+      "warmupSteps": 10,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 50,
+      "evalBatches": 4,
+      "patience": 3,
+      "gateLearningRateScale": 100
+    },
+    "finetuneTP": {
+      "steps": 20,
+      "batchSize": 4,
+      "learningRate": 0.0001,
+      "warmupSteps": 2,
+      "weightDecay": 0.1,
+      "gradClip": 1.0,
+      "evalEvery": 10,
+      "evalBatches": 1,
+      "patience": 3
+    }
+  },
+  "seed": 0
+}
+"""#,
     ]
 }

@@ -11,6 +11,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// Finetuning trains one model on a mixture of these tasks.
     public var tasks: [TaskKindName]
     public typealias TaskKindName = String
+    /// The sha256 of the backbone's GGUF file (`Preset.backbone`), recorded when the run is
+    /// made: a run only reopens with that exact file.
+    public var backboneSHA256: String?
 
     public init(dataset: String, dataDir: String?, preset: Preset, tasks: [String]) {
         self.dataset = dataset

@@ -35,6 +35,10 @@ public enum RunConfigValidation {
     /// Every field of `preset`; `file` names where it came from in the error.
     public static func validate(_ preset: Preset, file: String) throws {
         var c = Checker(file: file)
+        if let backbone = preset.backbone, PretrainedModel.named(backbone) == nil {
+            throw c.fail("backbone", Excerpt.quoted(backbone),
+                         "a known pretrained model (\(PretrainedModel.known.map(\.name).joined(separator: ", "))) or no key")
+        }
         try c.range("windowLength", preset.windowLength, 1...maximumLength)
         try c.range("tokenizerVocabSize", preset.tokenizerVocabSize, (256 + SpecialToken.allCases.count)...maximumVocabulary,
                     why: "256 byte tokens + \(SpecialToken.allCases.count) special tokens at least")
@@ -77,6 +81,7 @@ public enum RunConfigValidation {
         // Grouped-query attention: each key/value head serves heads / kvHeads query heads.
         try c.divisor("\(key).kvHeads", llm.kvHeads, of: llm.heads, "\(key).heads")
         try c.range("\(key).mlpHidden", llm.mlpHidden, 1...(8 * maximumWidth))
+        try c.range("\(key).crossAttentionEvery", llm.crossAttentionEvery, 1...llm.layers, why: "at most \(key).layers")
         try c.range("\(key).contextLength", llm.contextLength, 1...maximumLength)
         try c.finite("\(key).ropeBase", llm.ropeBase, positive: true)
         try c.finite("\(key).normEps", llm.normEps, positive: true)

@@ -5,7 +5,10 @@ import Timelines
 /// run's saved ones when present, so IDs stay stable), encoder features and tokenizer.
 public final class RunContext {
     public let run: RunDirectory
-    public let config: RunConfig
+    /// As given, with `backboneSHA256` filled in from the file when the run is new.
+    public private(set) var config: RunConfig
+    /// The pretrained LLM of a `Preset.backbone` run (its tokenizer is the run's).
+    public let backbone: Backbone?
     public let dataset: Dataset
     public let builder: ExampleBuilder
     public let vocabularies: FeatureVocabularies
@@ -28,7 +31,15 @@ public final class RunContext {
             vocabularies = FeatureVocabularies(dataset: ds)
         }
         features = EventFeatures(dataset: ds, vocabularies: vocabularies)
-        if FileManager.default.fileExists(atPath: run.tokenizerURL.path) {
+        if let name = config.preset.backbone {
+            let b = try Backbone(name: name, llm: config.preset.llm, expectedSHA256: config.backboneSHA256)
+            self.config.backboneSHA256 = b.sha256
+            backbone = b
+            tokenizer = b.tokenizer.tokenizer
+        } else {
+            backbone = nil
+        }
+        if backbone == nil, FileManager.default.fileExists(atPath: run.tokenizerURL.path) {
             let loaded = try BPETokenizer.load(from: run.tokenizerURL)
             try RunConfigValidation.validate(tokenizer: loaded, file: run.tokenizerURL.path, llm: config.preset.llm)
             tokenizer = loaded
@@ -52,7 +63,38 @@ public final class RunContext {
     public func promptBuilder(mode: FusionMode) throws -> PromptBuilder {
         guard let tokenizer else { throw RunError.badRun("\(run.tokenizerURL.path) does not exist: train the run first") }
         return PromptBuilder(tokenizer: tokenizer, builder: builder, mode: mode,
-                             maxAnswerTokens: config.preset.maxAnswerTokens, maxTokens: config.preset.llm.contextLength)
+                             maxAnswerTokens: config.preset.maxAnswerTokens, maxTokens: config.preset.llm.contextLength,
+                             chat: backbone?.chat)
+    }
+
+    /// Whether `choice`'s LLM weights are read from a file whenever it is built (so its
+    /// checkpoint holds only what trains): a backbone run, or zero-shot TP.
+    public func llmFromFile(_ choice: ModelChoice) -> Bool {
+        backbone != nil || choice.strategy == .zeroShot
+    }
+
+    /// `choice`'s model before finetuning: the LLM from the backbone file (its
+    /// cross-attention layers, which the file lacks, keep their zero-gate init) or from the
+    /// LM stage's checkpoint, and the encoder from its pretraining (unless the ablation
+    /// starts it at random). With `training` false these are read only where the model's
+    /// checkpoint does not hold them (`llmFromFile`).
+    public func startingModel(_ choice: ModelChoice, training: Bool) throws -> UserLLMModel {
+        let model = UserLLMModel(config: choice.modelConfig(config.preset), vocabularies: vocabularies, seed: config.preset.seed)
+        let needed = training || llmFromFile(choice)
+        func checkpoint(_ stage: String) throws -> SafetensorsFile {
+            let url = run.checkpointURL(stage)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw RunError.badRun("\(url.path) is missing: train the run first") }
+            return try Safetensors.read(url)
+        }
+        if let backbone {
+            try backbone.loadWeights(into: model.languageModel)
+        } else if needed {
+            try checkpoint("lm").load(into: model.languageModel.parameters(), strict: false)
+        }
+        if let encoder = model.encoder, !choice.randomEncoder, needed {
+            try checkpoint("encoder").withPrefix("encoder.").load(into: encoder.parameters(), strict: false)
+        }
+        return model
     }
 
     /// A finetuned model of this run, ready for inference (no dropout, weights loaded).
@@ -65,10 +107,11 @@ public final class RunContext {
         // Read and check the file before the model is allocated: a file that is not a
         // checkpoint costs nothing.
         let file = try Safetensors.read(url)
-        let model = UserLLMModel(config: choice.modelConfig(config.preset), vocabularies: vocabularies, seed: config.preset.seed)
+        let model = try startingModel(choice, training: false)
         model.apply(choice.strategy, lora: config.preset.lora, seed: config.preset.seed)
-        try file.load(into: model.parameters(), strict: true)
-        try RunConfigValidation.validateFinite(model.parameters(), file: url.path)
+        let saved = model.checkpointParameters(llmFromFile: llmFromFile(choice))
+        try file.load(into: saved, strict: true)
+        try RunConfigValidation.validateFinite(saved, file: url.path)
         return TrainedModel(choice: choice, model: model, prompts: try promptBuilder(mode: choice.mode), context: self)
     }
 }

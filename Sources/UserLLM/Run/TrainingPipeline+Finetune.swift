@@ -71,15 +71,16 @@ extension TrainingPipeline {
     /// (and encoder), with `choice.strategy` deciding what trains.
     func finetune(_ choice: ModelChoice) throws -> RunMetrics.Stage {
         let cfg = choice.mode == .tp ? preset.stages.finetuneTP : preset.stages.finetune
-        let model = UserLLMModel(config: choice.modelConfig(preset), vocabularies: context.vocabularies, seed: preset.seed)
-        // Pretrained weights: the LLM by name (cross-attention layers keep their zero-gate init).
-        try Safetensors.read(run.checkpointURL("lm")).load(into: model.languageModel.parameters(), strict: false)
-        if let encoder = model.encoder, !choice.randomEncoder {
-            let url = run.checkpointURL("encoder")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw RunError.badRun("\(url.path) is missing") }
-            try Safetensors.read(url).withPrefix("encoder.").load(into: encoder.parameters(), strict: false)
-        }
+        let model = try context.startingModel(choice, training: true)
         model.apply(choice.strategy, lora: preset.lora, seed: preset.seed)
+        let saved = model.checkpointParameters(llmFromFile: context.llmFromFile(choice))
+        if choice.strategy == .zeroShot {
+            // Nothing trains: the model is the LLM as it is. The empty checkpoint marks the
+            // stage done, so every tool lists the model like the trained ones.
+            try Safetensors.write(saved, metadata: ["stage": choice.name, "steps": "0"], to: run.checkpointURL(choice.name))
+            return RunMetrics.Stage(seconds: 0, training: nil, notes: [
+                "parameters": "\(model.parameterCount)", "trainable": "0", "examplesSeen": "0"])
+        }
         let prompts = try context.promptBuilder(mode: choice.mode)
         let tasks = context.tasks
         guard !tasks.isEmpty else { throw RunError.invalidOptions("the dataset poses none of the tasks \(context.config.tasks)") }
@@ -93,7 +94,7 @@ extension TrainingPipeline {
             let events = choice.mode.usesEncoder ? EventBatch(examples: examples, builder: builder, features: features) : nil
             return (model.loss(batch, events: events), batch.lengths.reduce(0, +))
         }
-        let t = trainer(choice.name, parameters: model.parameters(), config: cfg, isGate: UserLLMModel.isGateParameter)
+        let t = trainer(choice.name, parameters: saved, config: cfg, isGate: UserLLMModel.isGateParameter)
         let result = try t.train(step: { s in
             model.encoder?.isTraining = true
             model.encoder?.dropoutGenerator = SeededGenerator(seed: seed &+ 0xF1 &+ UInt64(s))

@@ -35,7 +35,7 @@ public final class TrainingPipeline {
     public func run(models: [ModelChoice]) throws -> RunMetrics {
         for m in models {
             guard m.strategy.isValid(for: m.mode) else {
-                throw RunError.invalidOptions("strategy \(m.strategy.rawValue) needs an encoder; tp trains with full or lora")
+                throw RunError.invalidOptions("strategy \(m.strategy.rawValue) is not valid for \(m.mode.rawValue) (tp: full, lora or zeroshot; soft and xattn: full, lora, enc or proj)")
             }
         }
         try pretrain(encoder: models.contains(where: { $0.mode.usesEncoder }))
@@ -51,6 +51,13 @@ public final class TrainingPipeline {
     public func pretrain(encoder: Bool) throws {
         if encoder {
             try stage("encoder", artifact: run.checkpointURL("encoder")) { try pretrainEncoder() }
+        }
+        // A backbone brings its tokenizer and weights: no stage makes them.
+        if context.backbone != nil {
+            if !FileManager.default.fileExists(atPath: run.vocabularyURL.appendingPathComponent("vocab-item.json").path) {
+                try context.vocabularies.save(to: run.vocabularyURL)
+            }
+            return
         }
         try stage("tokenizer", artifact: run.tokenizerURL) { try trainTokenizer() }
         try stage("lm", artifact: run.checkpointURL("lm")) { try pretrainLM() }

@@ -14,13 +14,18 @@ public enum TrainingStrategy: String, Codable, CaseIterable, Sendable {
     case enc
     /// The LLM and the encoder frozen; only fusion trains.
     case proj
+    /// Nothing trains: TP's baseline of asking the LLM as it is (for a pretrained instruct
+    /// model, the first thing a user would try). TP only: an embedding mode's fusion is new
+    /// and would be untrained.
+    case zeroShot = "zeroshot"
 
-    /// TP has no encoder and no fusion, so only `full` and `lora` change anything there.
+    /// TP has no encoder and no fusion, so only `full`, `lora` and `zeroshot` mean anything
+    /// there; `zeroshot` means nothing for the embedding modes.
     public func isValid(for mode: FusionMode) -> Bool {
-        mode.usesEncoder || self == .full || self == .lora
+        mode.usesEncoder ? self != .zeroShot : (self == .full || self == .lora || self == .zeroShot)
     }
 
     public var trainsLLM: Bool { self == .full }
-    public var trainsEncoder: Bool { self != .proj }
+    public var trainsEncoder: Bool { self != .proj && self != .zeroShot }
     public var addsLoRA: Bool { self == .lora }
 }
