@@ -6,8 +6,10 @@ import UserLLM
 struct BenchCostOptions: ParsableArguments {
     @Option(name: .customLong("run"), help: "A trained run directory (its weights, tokenizer and dataset).")
     var runDirectory: String?
-    @Option(help: "Preset for untrained weights when no --run is given: tiny, small, base or a JSON file.")
+    @Option(help: "Preset for untrained weights when no --run is given: tiny, small, base, smol or a JSON file.")
     var preset = "small"
+    @Option(help: "LLM backbone without --run: a pretrained model such as smollm2-135m (its real weights; preset smol), or scratch.")
+    var llm: String?
     @Option(help: "Dataset (without --run).")
     var dataset = "movielens-latest-small"
     @Option(help: "Folder holding the datasets (default: $USERLLM_TEST_DATA, else the usual data folder).")
@@ -29,6 +31,10 @@ struct BenchCostOptions: ParsableArguments {
 
     /// The model and data to measure, sized for the longest history.
     func workbench(maxEvents: Int) throws -> CostWorkbench {
-        try BenchWorkbench.open(run: runDirectory, preset: preset, dataset: dataset, dataDir: dataDir, maxEvents: maxEvents)
+        let name = llm.map { $0 == "scratch" ? preset : "smol" } ?? preset
+        if let llm, llm != "scratch", PretrainedModel.named(llm) == nil {
+            throw ValidationError("unknown --llm '\(llm)': scratch or \(PretrainedModel.known.map(\.name).joined(separator: ", "))")
+        }
+        return try BenchWorkbench.open(run: runDirectory, preset: name, dataset: dataset, dataDir: dataDir, maxEvents: maxEvents)
     }
 }

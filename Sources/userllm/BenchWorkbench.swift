@@ -16,8 +16,12 @@ enum BenchWorkbench {
         let p = try Preset.named(preset)
         progress("loading \(dataset) …")
         let data = try Dataset.load(named: dataset, dataDir: dir.map { URL(fileURLWithPath: $0).appendingPathComponent(dataset) })
-        progress("training a \(p.tokenizerVocabSize)-token BPE tokenizer on its catalogue (untrained \(p.name) weights) …")
-        return CostWorkbench(preset: p, dataset: data, maxEvents: maxEvents)
+        if let backbone = p.backbone {
+            progress("opening \(backbone) (its weights and tokenizer; fusion layers untrained) …")
+        } else {
+            progress("training a \(p.tokenizerVocabSize)-token BPE tokenizer on its catalogue (untrained \(p.name) weights) …")
+        }
+        return try CostWorkbench(preset: p, dataset: data, maxEvents: maxEvents)
     }
 
     /// The dataset a run was made with (its config.json).

@@ -14,7 +14,7 @@ final class EfficiencyTests: XCTestCase {
     private func workbench() throws -> CostWorkbench {
         if let w = Self.cachedWorkbench { return w }
         let data = try Dataset.load(named: "movielens-100k", dataDir: InferenceTestData.movieLens100K())
-        let w = CostWorkbench(preset: try Preset.named("tiny"), dataset: data, maxEvents: 60)
+        let w = try CostWorkbench(preset: try Preset.named("tiny"), dataset: data, maxEvents: 60)
         Self.cachedWorkbench = w
         return w
     }

@@ -35,13 +35,20 @@ public final class CostWorkbench {
     private var models: [String: UserLLMModel] = [:]
     private var contexts: [Int: RunContext] = [:]
 
-    /// Untrained weights of `preset` on `dataset`, for windows up to `maxEvents` events.
-    public init(preset: Preset, dataset: Dataset, maxEvents: Int, tokenizer: BPETokenizer? = nil) {
+    /// Untrained weights of `preset` on `dataset`, for windows up to `maxEvents` events; with
+    /// a backbone, its real LLM weights and tokenizer (the fusion layers untrained).
+    public init(preset: Preset, dataset: Dataset, maxEvents: Int, tokenizer: BPETokenizer? = nil) throws {
         self.preset = preset
         self.dataset = dataset
         self.maxEvents = maxEvents
-        self.tokenizer = tokenizer ?? Self.trainTokenizer(dataset, vocabSize: preset.tokenizerVocabSize)
-        weightsSource = "untrained preset \(preset.name)"
+        if let name = preset.backbone {
+            let backbone = try Backbone(name: name, llm: preset.llm, expectedSHA256: nil)
+            self.tokenizer = backbone.tokenizer.tokenizer
+            weightsSource = "\(name) (\(backbone.file.url.lastPathComponent)), fusion untrained"
+        } else {
+            self.tokenizer = tokenizer ?? Self.trainTokenizer(dataset, vocabSize: preset.tokenizerVocabSize)
+            weightsSource = "untrained preset \(preset.name)"
+        }
         run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("userllm-cost-\(UUID().uuidString)"))
         runConfig = RunConfig(dataset: dataset.name, dataDir: dataset.directory, preset: preset, tasks: [TaskKind.nextItem.rawValue])
         trainedRun = false
@@ -102,9 +109,11 @@ public final class CostWorkbench {
         config.encoder.maxEvents = max(config.encoder.maxEvents, maxEvents)
         let vocabularies = try context(length: maxEvents).vocabularies
         let model = UserLLMModel(config: config, vocabularies: vocabularies, seed: preset.seed)
+        if let backbone = try context(length: maxEvents).backbone { try backbone.loadWeights(into: model.languageModel) }
         if trainedRun, let url = checkpoint(for: choice) {
             model.apply(url.strategy, lora: preset.lora, seed: preset.seed)
-            try Self.load(url.url, into: model)
+            // A backbone run's checkpoints hold only what trained; the rest is the file's.
+            try Self.load(url.url, into: model, strict: preset.backbone == nil)
             trainedVariants.insert(name)
         }
         models[name] = model
@@ -115,7 +124,7 @@ public final class CostWorkbench {
     public func trainedModel(_ choice: ModelChoice, length: Int) throws -> TrainedModel {
         let context = try context(length: length)
         let prompts = PromptBuilder(tokenizer: tokenizer, builder: context.builder, mode: choice.mode,
-                                    maxAnswerTokens: preset.maxAnswerTokens, maxTokens: Int.max / 4)
+                                    maxAnswerTokens: preset.maxAnswerTokens, maxTokens: Int.max / 4, chat: context.backbone?.chat)
         return TrainedModel(choice: choice, model: try model(choice), prompts: prompts, context: context)
     }
 
@@ -131,13 +140,13 @@ public final class CostWorkbench {
 
     /// Loads a checkpoint strictly, except the encoder's position table, whose trained
     /// rows are tiled over a longer table.
-    static func load(_ url: URL, into model: UserLLMModel) throws {
+    static func load(_ url: URL, into model: UserLLMModel, strict: Bool = true) throws {
         let file = try Safetensors.read(url)
         let positionsName = "encoder.pos_emb.weight"
         let params = model.parameters()
         guard let positions = params.first(where: { $0.0 == positionsName })?.1,
               let trained = file[positionsName], trained.shape != positions.shape else {
-            _ = try file.load(into: params, strict: true)
+            _ = try file.load(into: params, strict: strict)
             return
         }
         _ = try file.load(into: params.filter { $0.0 != positionsName }, strict: false)
