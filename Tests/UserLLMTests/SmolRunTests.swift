@@ -109,6 +109,31 @@ final class SmolRunTests: XCTestCase {
         }
     }
 
+    /// A frozen backbone decodes from its quantised blocks (5× fewer bytes per step) with the
+    /// logits of its f32 copy, to float rounding.
+    func testFrozenWeightsDecodeFromTheirQuantizedBlocks() throws {
+        let context = try pipeline().context
+        let model = try context.startingModel(ModelChoice(mode: .tp, strategy: .zeroShot), training: false).languageModel
+        let prompt = try context.promptBuilder(mode: .tp).promptTokens(context.builder.examples(.nextItem, .test)[0])
+        func stepLogits() -> [Float] {
+            let decoder = IncrementalDecoder(model: model)
+            decoder.start(capacity: prompt.count + 4)
+            decoder.reserve(rows: 3)
+            _ = decoder.prefill(tokens: prompt)
+            decoder.expand(to: 3)
+            _ = decoder.step([28, 17, 2543])
+            return decoder.step([11, 9, 30]).scalars
+        }
+        let dense = stepLogits()
+        model.frozenQuantizedWeights = try XCTUnwrap(context.backbone).quantizedMatrices(layers: 30)
+        XCTAssertEqual(model.frozenQuantizedWeights.count, 30 * 7 + 1, "7 matrices per layer and the tied head")
+        let quantized = stepLogits()
+        let scale = dense.map(abs).max() ?? 1
+        let worst = zip(dense, quantized).map { abs($0 - $1) }.max() ?? .nan
+        XCTAssertLessThan(worst / scale, 1e-4, "quantised decoding drifted from the f32 copy")
+        XCTAssertEqual(dense.firstIndex(of: dense.max()!), quantized.firstIndex(of: quantized.max()!))
+    }
+
     /// A run remembers its file by sha256 and will not open with another.
     func testRunRefusesAnotherModelFile() throws {
         let context = try pipeline().context

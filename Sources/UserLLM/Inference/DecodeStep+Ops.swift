@@ -17,16 +17,16 @@ extension DecodeStep {
 
     /// `input` (n, k) times two or three (out, k) weights, each into its output (n, out).
     func project(rows n: Int, in k: Int, _ input: UnsafePointer<Float>,
-                         _ a: (Tensor, Int, UnsafeMutablePointer<Float>), _ b: (Tensor, Int, UnsafeMutablePointer<Float>),
-                         _ c: (Tensor, Int, UnsafeMutablePointer<Float>)? = nil) {
-        guard n <= SmallRowsGemm.maxRows else {
-            BLAS.gemm(transA: false, transB: true, m: n, n: a.1, k: k, a: input, b: a.0.pointer, c: a.2)
-            BLAS.gemm(transA: false, transB: true, m: n, n: b.1, k: k, a: input, b: b.0.pointer, c: b.2)
-            if let c { BLAS.gemm(transA: false, transB: true, m: n, n: c.1, k: k, a: input, b: c.0.pointer, c: c.2) }
+                 _ a: (DecodeWeight, Int, UnsafeMutablePointer<Float>), _ b: (DecodeWeight, Int, UnsafeMutablePointer<Float>),
+                 _ c: (DecodeWeight, Int, UnsafeMutablePointer<Float>)? = nil) {
+        guard n <= SmallRowsGemm.maxRows, a.0.dense != nil, b.0.dense != nil, c == nil || c!.0.dense != nil else {
+            a.0.multiply(input, rows: n, in: k, out: a.1, into: a.2)
+            b.0.multiply(input, rows: n, in: k, out: b.1, into: b.2)
+            if let c { c.0.multiply(input, rows: n, in: k, out: c.1, into: c.2) }
             return
         }
-        func product(_ p: (Tensor, Int, UnsafeMutablePointer<Float>)) -> SmallRowsGemm.Product {
-            SmallRowsGemm.Product(b: p.0.pointer, n: p.1, c: p.2, ldc: p.1)
+        func product(_ p: (DecodeWeight, Int, UnsafeMutablePointer<Float>)) -> SmallRowsGemm.Product {
+            SmallRowsGemm.Product(b: p.0.dense!.pointer, n: p.1, c: p.2, ldc: p.1)
         }
         SmallRowsGemm.multiply(m: n, k: k, a: input, lda: k, product(a), product(b), c.map(product))
     }

@@ -31,7 +31,8 @@ import Tensor
 final class DecodeStep {
     /// One block's weights, read at `bind` (LoRA adapters merged into their projection).
     struct Block {
-        var attnNorm, wq, wk, wv, wo, mlpNorm, w1, w2, w3: Tensor
+        var attnNorm, mlpNorm: Tensor
+        var wq, wk, wv, wo, w1, w2, w3: DecodeWeight
         var crossNorm, crossQ, crossO: Tensor?
         var gate: Float
     }
@@ -43,6 +44,8 @@ final class DecodeStep {
     private var blocks: [Block] = []
     private var finalNorm: Tensor
     private var embedding: Tensor
+    /// The tied head's weight: `embedding`, or its quantised blocks when frozen.
+    private var head: DecodeWeight
     private let inverseFrequencies: [Float]
 
     /// Rows of the next pass (live beams).
@@ -89,6 +92,7 @@ final class DecodeStep {
         inverseFrequencies = (0..<half).map { i in 1 / Foundation.pow(base, Float(2 * i) / width) }
         finalNorm = model.norm.weight
         embedding = model.tokenEmbedding.weight
+        head = .dense(embedding)
         bind(model)
     }
 
@@ -100,21 +104,30 @@ final class DecodeStep {
     }
 
     /// Reads the model's weights as they are now (training may have moved them since).
+    /// Weights the model marks as frozen dequantisations (`frozenQuantizedWeights`) are read
+    /// from their quantised blocks; LoRA adapters are merged into their projection.
     func bind(_ model: LanguageModel) {
-        func weight(_ layer: Linear) -> Tensor {
+        let frozen = model.frozenQuantizedWeights
+        func weight(_ layer: Linear, _ name: String) -> DecodeWeight {
             precondition(layer.bias == nil, "the decoding step assumes the model's bias-free projections")
-            return (layer as? LoRALinear)?.merged().weight ?? layer.weight
+            if let lora = layer as? LoRALinear { return .dense(lora.merged().weight) }
+            return frozen[name].map(DecodeWeight.quantized) ?? .dense(layer.weight)
         }
         finalNorm = model.norm.weight
         embedding = model.tokenEmbedding.weight
-        blocks = model.blocks.map { b in
+        head = frozen["tok_emb.weight"].map(DecodeWeight.quantized) ?? .dense(embedding)
+        blocks = model.blocks.enumerated().map { i, b in
             guard let attnNorm = b.attnNorm as? RMSNorm, let mlpNorm = b.mlpNorm as? RMSNorm, let mlp = b.mlp as? SwiGLUMLP else {
                 preconditionFailure("the decoding step runs Llama-style blocks (RMSNorm, SwiGLU)")
             }
-            return Block(attnNorm: attnNorm.weight, wq: weight(b.attn.wq), wk: weight(b.attn.wk), wv: weight(b.attn.wv),
-                         wo: weight(b.attn.wo), mlpNorm: mlpNorm.weight, w1: weight(mlp.w1), w2: weight(mlp.w2),
-                         w3: weight(mlp.w3), crossNorm: b.xattn?.norm.weight, crossQ: b.xattn.map { weight($0.attn.wq) },
-                         crossO: b.xattn.map { weight($0.attn.wo) }, gate: b.xattn.map { Foundation.tanh($0.gate.pointer[0]) } ?? 0)
+            let p = "blocks.\(i)."
+            return Block(attnNorm: attnNorm.weight, mlpNorm: mlpNorm.weight,
+                         wq: weight(b.attn.wq, p + "attn.wq.weight"), wk: weight(b.attn.wk, p + "attn.wk.weight"),
+                         wv: weight(b.attn.wv, p + "attn.wv.weight"), wo: weight(b.attn.wo, p + "attn.wo.weight"),
+                         w1: weight(mlp.w1, p + "mlp.w1.weight"), w2: weight(mlp.w2, p + "mlp.w2.weight"),
+                         w3: weight(mlp.w3, p + "mlp.w3.weight"), crossNorm: b.xattn?.norm.weight,
+                         crossQ: b.xattn.map { weight($0.attn.wq, "").dense! }, crossO: b.xattn.map { weight($0.attn.wo, "").dense! },
+                         gate: b.xattn.map { Foundation.tanh($0.gate.pointer[0]) } ?? 0)
         }
     }
 
@@ -240,8 +253,8 @@ final class DecodeStep {
             rotate(queries.pointer, rows: n, heads: heads)
             rotate(newKeys, rows: n, heads: kvHeads)
             selfAttention(layer: l, positions: n, cache: prompt[l], promptLength: promptLength, masked: masked)
-            BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: attended.pointer, b: block.wo.pointer,
-                      beta: 1, c: x.pointer)
+            // queries is free once attended: the scratch of a quantised accumulation.
+            block.wo.multiply(attended.pointer, rows: n, in: d, out: d, into: x.pointer, accumulate: true, scratch: queries.pointer)
             if let crossNorm = block.crossNorm, let crossQ = block.crossQ, let crossO = block.crossO, let context = contexts?[l] ?? nil {
                 rmsNorm(x.pointer, crossNorm.pointer, rows: n)
                 BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: normed.pointer, b: crossQ.pointer,
@@ -253,11 +266,11 @@ final class DecodeStep {
             rmsNorm(x.pointer, block.mlpNorm.pointer, rows: n)
             project(rows: n, in: d, normed.pointer, (block.w1, hidden, gateHidden.pointer), (block.w3, hidden, upHidden.pointer))
             swiGLU(rows: n)
-            BLAS.gemm(transA: false, transB: true, m: n, n: d, k: hidden, a: gateHidden.pointer, b: block.w2.pointer,
-                      beta: 1, c: x.pointer)
+            block.w2.multiply(gateHidden.pointer, rows: n, in: hidden, out: d, into: x.pointer, accumulate: true,
+                              scratch: normed.pointer)
         }
         rmsNorm(x.pointer, finalNorm.pointer, rows: n)
-        BLAS.gemm(transA: false, transB: true, m: n, n: vocab, k: d, a: normed.pointer, b: embedding.pointer, c: logits)
+        head.multiply(normed.pointer, rows: n, in: d, out: vocab, into: logits)
         // Each row's path is now its last position's.
         position = 0
         for (r, count) in counts.enumerated() {

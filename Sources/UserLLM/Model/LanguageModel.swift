@@ -28,6 +28,11 @@ public final class LanguageModel: Module {
     public let tokenEmbedding: Embedding
     public let blocks: [TransformerBlock]
     public let norm: RMSNorm
+    /// Parameters (by `parameters()` name) that are exact dequantisations of these quantised
+    /// matrices and stay frozen: a pretrained backbone's weights under a strategy that does
+    /// not train them. Decoding reads the matrices instead (`DecodeWeight`); training and the
+    /// full forward use the f32 copies. Set by whoever loaded the weights.
+    public var frozenQuantizedWeights: [String: QuantizedMatrix] = [:]
 
     public init(config: LanguageModelConfig, generator: inout SeededGenerator) {
         if let problem = config.problem { preconditionFailure(problem) }

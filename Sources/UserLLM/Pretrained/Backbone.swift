@@ -1,6 +1,7 @@
 import AtomicIO
 import Foundation
 import NN
+import Tensor
 import Timelines
 
 /// A run's pretrained LLM (`Preset.backbone`): the GGUF file, its sha256 (a run records it
@@ -57,5 +58,20 @@ public final class Backbone {
     /// file has no weights for keep their init (gates 0: the model starts as the file's).
     public func loadWeights(into model: LanguageModel) throws {
         try PretrainedLLM.copyWeights(from: file, into: model)
+    }
+}
+
+extension Backbone {
+    /// The file's quantised matrices (Q8_0, Q4_0, Q4_1) by our parameter names, for the
+    /// frozen weights decoding reads (`LanguageModel.frozenQuantizedWeights`); f32/f16 ones
+    /// (norms) are left out.
+    public func quantizedMatrices(layers: Int) throws -> [String: QuantizedMatrix] {
+        var out: [String: QuantizedMatrix] = [:]
+        for (ours, gguf) in PretrainedLLM.tensorNames(layers: layers) {
+            let t = try file.requireTensor(gguf)
+            guard t.dimensions.count == 2, let type = QuantizedMatrix.BlockType(rawValue: Int32(t.type.rawValue)) else { continue }
+            out[ours] = try QuantizedMatrix(type: type, rows: t.rows, columns: t.columns, bytes: file.bytes(of: t), owner: file)
+        }
+        return out
     }
 }

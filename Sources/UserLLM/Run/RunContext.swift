@@ -112,6 +112,10 @@ public final class RunContext {
         let saved = model.checkpointParameters(llmFromFile: llmFromFile(choice))
         try file.load(into: saved, strict: true)
         try RunConfigValidation.validateFinite(saved, file: url.path)
+        if let backbone, !choice.strategy.trainsLLM {
+            // The LLM is the file's, untouched: decoding reads its quantised blocks.
+            model.languageModel.frozenQuantizedWeights = try backbone.quantizedMatrices(layers: config.preset.llm.layers)
+        }
         return TrainedModel(choice: choice, model: model, prompts: try promptBuilder(mode: choice.mode), context: self)
     }
 }
