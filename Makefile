@@ -12,7 +12,7 @@ ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
 endif
 
-.PHONY: run test test-python deps test-deps build test-data bench results clean
+.PHONY: run test test-python deps test-deps build test-data bench results results-smol clean
 
 run: deps build
 	$(BIN)/userllm data fetch movielens
@@ -49,6 +49,11 @@ bench: build
 # The README's results tables: trains and evaluates every model they need (~1 h on 2 cores).
 results: deps build
 	scripts/results.sh
+
+# The same tables with SmolLM2-135M-Instruct as the LLM (`smol` preset; 200 users, 10 beams).
+results-smol: deps build
+	$(BIN)/userllm model fetch smollm2-135m
+	PRESET=smol scripts/results.sh
 
 clean:
 	rm -rf .build .testdata

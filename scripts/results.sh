@@ -6,6 +6,9 @@
 #                           random-encoder ablation; next item + favourite genre
 #   movielens-latest-small  xattn+perceiver, tp and xattn at windows of 50 and 200 events
 #   amazon-gift-cards       tp vs xattn on review generation (ROUGE)
+# With PRESET=smol (`make results-smol`) the LLM is SmolLM2-135M-Instruct and the tables
+# gain its rows: TP zero-shot, and the four strategies of xattn+perceiver; 10 beams and the
+# first 200 users by default (a SmolLM2 answer costs ~100x a `small` one on 2 cores).
 # Usage: scripts/results.sh [movielens-100k|movielens-latest-small|amazon-gift-cards]...
 # Env: USERLLM_TEST_DATA (datasets, default ../shared/data), RUNS (default results/runs),
 #      RESULTS_DIR (default results), PRESET (default small), LIMIT (users; default all),
@@ -23,6 +26,12 @@ if [[ -n "${LIMIT:-}" ]]; then limit=(--limit "$LIMIT"); fi
 # 10 beams spend their slots on prefixes many titles share and miss titles the model
 # ranks higher; 30 find about twice the hits (README, "Results").
 beams=${BEAMS:-30}
+smol=false
+if [[ $preset == smol ]]; then
+    smol=true
+    beams=${BEAMS:-10}
+    if [[ -z "${LIMIT:-}" ]]; then limit=(--limit 200); fi
+fi
 mkdir -p "$runs" "$out"
 
 # train RUN DATASET_DIR [train options...] -- MODEL_FLAGS; MODEL_FLAGS...
@@ -62,14 +71,24 @@ for name in "${datasets[@]}"; do
     case $name in
     movielens-100k)
         run="$runs/ml-100k-$preset"
-        train "$run" "$dir" -- "--mode xattn --perceiver" "--mode tp" "--mode soft" "--mode xattn" \
-            "--mode xattn --strategy enc" "--mode xattn --random-encoder"
+        if $smol; then
+            train "$run" "$dir" -- "--mode xattn --perceiver" "--mode tp --strategy zeroshot" "--mode tp" \
+                "--mode xattn --perceiver --strategy enc" "--mode xattn" "--mode soft" \
+                "--mode xattn --perceiver --strategy lora" "--mode xattn --perceiver --strategy proj"
+        else
+            train "$run" "$dir" -- "--mode xattn --perceiver" "--mode tp" "--mode soft" "--mode xattn" \
+                "--mode xattn --strategy enc" "--mode xattn --random-encoder"
+        fi
         evaluate "$run" "MovieLens-100K, preset $preset, window 50" movielens-100k.md
         ;;
     movielens-latest-small)
         for window in 50 200; do
             run="$runs/ml-latest-small-$preset-w$window"
-            train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp" "--mode xattn"
+            if $smol; then
+                train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp --strategy zeroshot" "--mode tp"
+            else
+                train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp" "--mode xattn"
+            fi
             evaluate "$run" "movielens-latest-small, preset $preset, window $window" "movielens-latest-small-w$window.md"
         done
         ;;
