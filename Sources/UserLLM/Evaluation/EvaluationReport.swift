@@ -110,7 +110,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         for t in tasks { header += metricNames[t]!.map(\.1) }
         let costTask = tasks.first
         if let costTask { header += ["ms/ex (\(costTask.rawValue))", "prompt", "FLOPs/ex"] }
-        header += ["train s", "train examples"]
+        header += ["train s", "train examples", "train peak"]
         let body = rows.map { row -> [String] in
             var line = [row.name]
             for t in tasks {
@@ -131,6 +131,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
             }
             line.append(row.trainingSeconds.map { String(format: "%.0f", $0) } ?? "-")
             line.append(row.trainingExamples.map(String.init) ?? "-")
+            line.append(row.trainingPeakBytes.map { String(format: "%.0f MiB", Double($0) / 1_048_576) } ?? "-")
             return line
         }
         return (header, body)

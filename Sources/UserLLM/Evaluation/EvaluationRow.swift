@@ -12,6 +12,9 @@ public struct EvaluationRow: Codable, Equatable, Sendable {
     /// Finetuning examples the model saw (steps × batch, all tasks of the mixture): the
     /// budgets of TP and the embedding modes differ, and this column says by how much.
     public var trainingExamples: Int?
+    /// Peak resident memory of its finetuning process (weights, gradients, optimiser state,
+    /// activations): what each strategy costs to train. nil for runs that did not record it.
+    public var trainingPeakBytes: Int?
 
     public init(name: String, isBaseline: Bool, results: [TaskResult], trainingSeconds: Double? = nil,
                 trainingExamples: Int? = nil) {

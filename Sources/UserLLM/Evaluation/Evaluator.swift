@@ -61,6 +61,7 @@ public final class Evaluator {
         for i in rows.indices {
             rows[i].trainingSeconds = stages[rows[i].name]?.seconds
             rows[i].trainingExamples = stages[rows[i].name]?.notes["examplesSeen"].flatMap { Int($0) }
+            rows[i].trainingPeakBytes = stages[rows[i].name]?.notes["peakMemoryBytes"].flatMap { Int($0) }
         }
         for i in rows.indices {
             for j in rows[i].results.indices { rows[i].results[j].attachIntervals(options.bootstrap) }

@@ -71,6 +71,8 @@ extension TrainingPipeline {
     /// (and encoder), with `choice.strategy` deciding what trains.
     func finetune(_ choice: ModelChoice) throws -> RunMetrics.Stage {
         let cfg = choice.mode == .tp ? preset.stages.finetuneTP : preset.stages.finetune
+        // The stage's own peak, not the encoder stage's before it (Linux; nil elsewhere).
+        PeakMemory.resetHighWaterMark()
         let model = try context.startingModel(choice, training: true)
         model.apply(choice.strategy, lora: preset.lora, seed: preset.seed)
         let saved = model.checkpointParameters(llmFromFile: context.llmFromFile(choice))
@@ -79,7 +81,8 @@ extension TrainingPipeline {
             // stage done, so every tool lists the model like the trained ones.
             try Safetensors.write(saved, metadata: ["stage": choice.name, "steps": "0"], to: run.checkpointURL(choice.name))
             return RunMetrics.Stage(seconds: 0, training: nil, notes: [
-                "parameters": "\(model.parameterCount)", "trainable": "0", "examplesSeen": "0"])
+                "parameters": "\(model.parameterCount)", "trainable": "0", "examplesSeen": "0",
+                "peakMemoryBytes": PeakMemory.resident().map { "\($0.peak)" } ?? "-"])
         }
         let prompts = try context.promptBuilder(mode: choice.mode)
         let tasks = context.tasks
@@ -107,6 +110,7 @@ extension TrainingPipeline {
             "tasks": tasks.map(\.rawValue).joined(separator: ","), "trainExamples": "\(train.count)",
             "examplesSeen": "\(result.steps * cfg.batchSize)",
             "parameters": "\(model.parameterCount)", "trainable": "\(model.trainableParameterCount)",
+            "peakMemoryBytes": PeakMemory.resident().map { "\($0.peak)" } ?? "-",
         ])
     }
 
