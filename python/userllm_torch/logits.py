@@ -47,14 +47,14 @@ def main(argv=None):
     indices = list(range(min(a.count, export.count("validation"))))
     tokens, targets, events = export.batch("validation", indices)
     part = export.part("validation")
-    seqs = [part["tokens"][part["token_offsets"][i]:part["token_offsets"][i + 1]] for i in indices]
+    seqs = part.sequences(indices)
     padded = torch.full((len(seqs), max(len(s) for s in seqs)), int(export.manifest["padToken"]), dtype=torch.long)
     for b, s in enumerate(seqs):
         padded[b, :len(s)] = s
     with torch.no_grad():
         logits = model(tokens, events if mode != "tp" else None)
     out = {"input.sequences": padded.float(), "input.sequence_lengths": torch.tensor([len(s) for s in seqs]).float(),
-           "input.prompt_lengths": part["prompt_length"][indices].float(), "logits": logits.float()}
+           "input.prompt_lengths": part.column("prompt_length", indices).float(), "logits": logits.float()}
     for k in ("item", "category", "rating", "lengths"):
         out["input.events." + k] = events[k].float()
     save_file({k: v.contiguous() for k, v in out.items()}, a.out,

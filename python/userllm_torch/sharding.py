@@ -44,7 +44,7 @@ def main(argv=None):
     first = export.batch("train", list(perm[rank:a.batch_size:world]))
     last = export.batch("train", list(perm[(steps - 1) * a.batch_size + rank:steps * a.batch_size:world]))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report = dict(rank=rank, world=world, examples=n, tokens=int(export.part("train")["tokens"].numel()), steps=steps,
+    report = dict(rank=rank, world=world, examples=n, tokens=export.part("train").tokens, steps=steps,
                   examplesThisRank=seen, loadSeconds=round(t_load, 1), permutationSeconds=round(t_perm, 1),
                   sliceSeconds=round(t_slice, 1), firstBatchTokens=list(first[0].shape),
                   lastBatchTokens=list(last[0].shape), peakRSSMB=round(peak_mb))
