@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 import synthetic_export  # noqa: E402
-from userllm_torch import train  # noqa: E402
+from userllm_torch import logits as logits_tool, train  # noqa: E402
 from userllm_torch.backbone import (BackboneError, backbone_path, check_backbone, load_backbone_into,  # noqa: E402
                                     load_gguf_backbone, tensor_names)
 from userllm_torch.data import BatchOrder, Export  # noqa: E402
@@ -265,6 +265,26 @@ class SmolLM2Tests(unittest.TestCase):
             self.assertTrue(any(k.startswith("perceiver.") for k in saved) and "projection.weight" in saved)
             gates = [float(saved["llm.blocks.%d.xattn.gate" % i]) for i in range(0, 30, 3)]
             self.assertTrue(all(g != 0 for g in gates), gates)
+            # The run opens again from the file + what trained (userllm_torch.logits, the
+            # interop tool): its logits are those of the file's weights, the pretrained
+            # encoder and the checkpoint put together here by hand, and not the plain file's.
+            out = os.path.join(tmp, "logits.safetensors")
+            logits_tool.main(["--run", run, "--export", export, "--model", "xattn+perceiver-proj", "--count", "1",
+                              "--out", out, "--gguf", self.path])
+            got = load_file(out)
+            model = UserLLMModel(model_config(preset, "xattn", True), *synthetic_export.VOCAB.values())
+            model.llm.load_state_dict(self.state, strict=False)
+            enc = load_file(os.path.join(export, "checkpoints", "encoder.safetensors"))
+            model.load_state_dict(dict(enc, **saved), strict=False)
+            model.double().eval()
+            n = int(got["input.sequence_lengths"][0]) - 1
+            ids = got["input.sequences"][:, :n].long()
+            events = {k: got["input.events." + k].long() for k in ("item", "category", "rating", "lengths")}
+            with torch.no_grad():
+                expected = model(ids, events)[0].float()
+                plain = self.lm(ids)[0]
+            self.assertLess(float((got["logits"][0, :n] - expected).abs().max()), 1e-4)
+            self.assertGreater(float((got["logits"][0, :n] - plain).abs().max()), 1e-2)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
