@@ -18,17 +18,20 @@ from .data import BatchOrder, Export
 
 
 def memory():
-    """peakRSSMB (getrusage) and, on Linux, the resident memory now split into anonymous
-    (this process's own) and file-backed (the mapped shards: shared page cache, one copy for
-    every process on the machine, reclaimable). Mapped shards count in RSS as their pages
-    are touched — a whole large folio (up to 2 MB) per touch on recent kernels."""
+    """peakRSSMB and, on Linux, the resident memory now split into anonymous (this
+    process's own) and file-backed (the mapped shards: shared page cache, one copy for every
+    process on the machine, reclaimable). Mapped shards count in RSS as their pages are
+    touched — a whole large folio (up to 2 MB) per touch on recent kernels. The peak is
+    VmHWM where there is one: getrusage's ru_maxrss can carry the peak of the process that
+    forked this one (a test runner holding a model) across exec."""
     out = dict(peakRSSMB=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     try:
         with open("/proc/self/status") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                if key in ("RssAnon", "RssFile"):
-                    out[key[3:].lower() + "RSSMB"] = round(int(value.split()[0]) / 1024)
+                name = {"VmHWM": "peakRSSMB", "RssAnon": "anonRSSMB", "RssFile": "fileRSSMB"}.get(key)
+                if name:
+                    out[name] = round(int(value.split()[0]) / 1024)
     except OSError:
         pass
     return out
