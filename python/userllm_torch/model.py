@@ -8,11 +8,14 @@ Swift `parameters()` names, so `state_dict()` ↔ our safetensors files map 1:1.
   EncoderHeads      Sources/UserLLM/Encoder/EncoderHeads.swift     "item", "category", "rating"
   PerceiverResampler Sources/NN/Attention/PerceiverResampler.swift "latents", "layers.{i}", "norm"
   UserLLMModel      Sources/UserLLM/Fusion/UserLLMModel.swift      "llm", "encoder", "perceiver", "projection"
+
+A pretrained LLM (Preset.backbone, a GGUF file) is backbone.py's; UserLLMModel.load_backbone.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .backbone import load_backbone_into
 from .layers import Attention, Block, GELUMLP, LayerNorm, RMSNorm
 
 PAD = 0  # Vocabulary.pad: feature id 0 is padding in every encoder vocabulary.
@@ -265,6 +268,12 @@ class UserLLMModel(nn.Module):
                 self.perceiver = PerceiverResampler(enc["dModel"], cfg["perceiverLatents"], cfg["perceiverLayers"],
                                                     cfg["perceiverHeads"])
             self.projection = nn.Linear(enc["dModel"], cfg["llm"]["dModel"], bias=True)
+
+    def load_backbone(self, path):
+        """The LLM's weights from a llama GGUF file (Preset.backbone): every self-attention
+        and MLP weight, dequantised; cross-attention layers keep their init (gates 0: the
+        model starts as the file's). The preset's llm must be the file's shape."""
+        return load_backbone_into(self.llm, path)
 
     def user_context(self, events, dropout_seeds=None):
         """(E (B, L, d_model), lengths (B) or None) — None for tp."""

@@ -40,7 +40,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from .checkpoint import atomic_save_safetensors, atomic_write_json, load_into, load_resume, save_resume
-from .backbone import backbone_path, load_backbone_into
+from .backbone import backbone_path
 from .data import BatchOrder, Export, ExportError, GlobalBatchSampler
 from .model import UserLLMModel, choice_name, init_weights, is_gate, model_config
 from .optim import adamw, clip_grad_norm, cosine_lr, set_learning_rate
@@ -144,7 +144,7 @@ def build_model(export, args, stage_cfg, device, backbone=None):
         # As RunContext.startingModel with a backbone: the LLM from the file, the encoder
         # from its pretraining, then the strategy; a checkpoint to continue from holds only
         # what trains, so every trainable parameter must be in it.
-        load_backbone_into(model.llm, backbone)
+        model.load_backbone(backbone)
         if model.encoder is not None:  # also under --init-from: a proj checkpoint lacks the frozen encoder
             load_into(model.encoder, os.path.join(export.path, "checkpoints", "encoder.safetensors"),
                       prefix="encoder.", strict=True)
