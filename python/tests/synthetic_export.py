@@ -25,7 +25,11 @@ PRESET = {
 VOCAB = {"item": 30, "category": 6, "rating": 7}
 
 
-def write(path, users=12, seed=0):
+def write(path, users=12, seed=0, mode="xattn", preset=None, answer_ids=None):
+    """An export of `users` random timelines in `mode`'s prompts (the mode only labels them:
+    token ids are random either way) for `preset` (default PRESET). `answer_ids`: answers
+    drawn from ids 4..4+answer_ids-1 only, something a few steps can learn (default: any id)."""
+    preset = preset or PRESET
     g = torch.Generator().manual_seed(seed)
     os.makedirs(os.path.join(path, "checkpoints"), exist_ok=True)
     lengths = torch.randint(4, 12, (users,), generator=g)
@@ -47,13 +51,15 @@ def write(path, users=12, seed=0):
             n = int(lengths[u])
             for t in targets(n):
                 cols["user"].append(u)
-                cols["window_start"].append(max(0, t - PRESET["windowLength"]))
+                cols["window_start"].append(max(0, t - preset["windowLength"]))
                 cols["target"].append(t)
                 cols["task"].append(0)
                 p = int(torch.randint(3, 7, (1,), generator=g))
                 a = int(torch.randint(1, 4, (1,), generator=g))
                 cols["prompt_length"].append(p)
-                toks += torch.randint(4, PRESET["llm"]["vocabSize"], (p + a,), generator=g).tolist()
+                toks += torch.randint(4, preset["llm"]["vocabSize"], (p,), generator=g).tolist()
+                toks += torch.randint(4, 4 + answer_ids if answer_ids else preset["llm"]["vocabSize"], (a,),
+                                      generator=g).tolist()
                 offs.append(len(toks))
         tensors = {k: torch.tensor(v, dtype=torch.int32) for k, v in cols.items()}
         tensors["token_offsets"] = torch.tensor(offs, dtype=torch.int64)
@@ -61,17 +67,18 @@ def write(path, users=12, seed=0):
         save_file(tensors, os.path.join(path, "%s-00000.safetensors" % part))
         parts[part] = {"examples": len(cols["user"]), "tokens": len(toks),
                        "shards": [{"file": "%s-00000.safetensors" % part, "examples": len(cols["user"]), "tokens": len(toks)}]}
-    manifest = {"format": "userllm-tensors", "version": 1, "mode": "xattn", "dataset": "synthetic", "tasks": ["next-item"],
-                "windowLength": PRESET["windowLength"], "maxCategories": 2, "vocabularySizes": VOCAB, "padToken": 3,
-                "users": users, "events": e, "batchOrderSeed": PRESET["seed"] + 17, "preset": PRESET, "parts": parts}
+    manifest = {"format": "userllm-tensors", "version": 1, "mode": mode, "dataset": "synthetic", "tasks": ["next-item"],
+                "windowLength": preset["windowLength"], "maxCategories": 2, "vocabularySizes": VOCAB, "padToken": 3,
+                "users": users, "events": e, "batchOrderSeed": preset["seed"] + 17, "preset": preset, "parts": parts}
     with open(os.path.join(path, "manifest.json"), "w") as f:
         json.dump(manifest, f)
     with open(os.path.join(path, "config.json"), "w") as f:
-        json.dump({"dataset": "synthetic", "preset": PRESET, "tasks": ["next-item"]}, f)
-    cfg = model_config(PRESET, "xattn", False)
-    lm = LanguageModel(dict(cfg["llm"], crossAttention=False))
-    init_weights(lm, torch.Generator().manual_seed(1), layers=2)
-    save_file({k: v.contiguous() for k, v in lm.state_dict().items()}, os.path.join(path, "checkpoints", "lm.safetensors"))
+        json.dump({"dataset": "synthetic", "preset": preset, "tasks": ["next-item"]}, f)
+    cfg = model_config(preset, "xattn", False)
+    if not preset.get("backbone"):  # a backbone run has no LM stage: its LLM is the GGUF file's
+        lm = LanguageModel(dict(cfg["llm"], crossAttention=False))
+        init_weights(lm, torch.Generator().manual_seed(1), layers=cfg["llm"]["layers"])
+        save_file({k: v.contiguous() for k, v in lm.state_dict().items()}, os.path.join(path, "checkpoints", "lm.safetensors"))
     enc = UserEncoder(cfg["encoder"], VOCAB["item"], VOCAB["category"], VOCAB["rating"])
     init_weights(enc, torch.Generator().manual_seed(2), layers=1)
     save_file({"encoder." + k: v.contiguous() for k, v in enc.state_dict().items()},

@@ -19,10 +19,12 @@ from userllm_torch import train  # noqa: E402
 STEPS = "5"
 
 
-def torchrun(export, run, nproc, *extra, env=None, max_restarts=0):
+def torchrun(export, run, nproc, *extra, env=None, max_restarts=0, mode="xattn"):
+    """`extra` options come last, so they override these (argparse keeps the last)."""
     cmd = [sys.executable, "-m", "userllm_torch.launch", "--standalone", "--nproc_per_node", str(nproc),
            "--max_restarts", str(max_restarts), "-m", "userllm_torch.train", "--export", export, "--run", run,
-           "--mode", "xattn", "--perceiver", "--strategy", "full", "--steps", STEPS, "--threads", "1", "--dtype", "float64", *extra]
+           "--mode", mode, *(["--perceiver"] if mode != "tp" else []), "--strategy", "full", "--steps", STEPS,
+           "--threads", "1", "--dtype", "float64", *extra]
     e = dict(os.environ, PYTHONPATH=os.path.join(HERE, "..") + os.pathsep + os.environ.get("PYTHONPATH", ""),
              OMP_NUM_THREADS="1", **(env or {}))
     r = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=300)

@@ -71,11 +71,24 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
-def rotary(x, base):
-    """(B, H, T, D), pairs (i, i + D/2) rotated by position · base^(-2i/D) (HF Llama)."""
+ROPE_STYLES = ("half", "interleaved")
+
+
+def rotary(x, base, style="half"):
+    """(B, H, T, D): pair i turned by position · base^(-2i/D). Swift's RotaryStyle:
+    "half" pairs features (i, i + D/2) (HF Llama's rotate_half; the models we train);
+    "interleaved" pairs (2i, 2i+1) — GGUF llama files need it, because llama.cpp's converter
+    permutes each head's q/k rows into that layout."""
     t, d = x.shape[-2], x.shape[-1]
     inv_freq = 1.0 / (base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
     angles = torch.arange(t, dtype=torch.float64)[:, None] * inv_freq[None, :]  # (T, D/2)
+    if style == "interleaved":
+        cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)  # (T, D/2)
+        pairs = x.unflatten(-1, (d // 2, 2))  # (B, H, T, D/2, 2): (x_2i, x_2i+1)
+        even, odd = pairs[..., 0], pairs[..., 1]
+        return torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).flatten(-2)  # (B, H, T, D)
+    if style != "half":
+        raise ValueError("ropeStyle %r: use one of %s" % (style, ", ".join(ROPE_STYLES)))
     angles = torch.cat((angles, angles), dim=-1)
     cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
     return x * cos + rotate_half(x) * sin
@@ -83,26 +96,39 @@ def rotary(x, base):
 
 class Attention(nn.Module):
     """Self- (optionally causal, RoPE) or cross-attention. Masks: `key_lengths` (B) right
-    padding; `key_mask` (B, Tk) bool, False = padding anywhere."""
+    padding; `key_mask` (B, Tk) bool, False = padding anywhere. `kv_heads` < `heads` is
+    grouped-query attention: wk, wv are (kv_heads·Dh, ·) and query head j reads key/value
+    head j // (heads / kv_heads), as Swift's MultiHeadAttention and llama.cpp do."""
 
-    def __init__(self, d, heads, context_dim=None, rotary_base=None, bias=False):
+    def __init__(self, d, heads, context_dim=None, rotary_base=None, bias=False, kv_heads=None, rope_style="half"):
         super().__init__()
-        self.heads, self.head_dim, self.rotary_base = heads, d // heads, rotary_base
+        kv_heads = kv_heads or heads
+        if heads % kv_heads:
+            raise ValueError("heads %d is not a multiple of kvHeads %d" % (heads, kv_heads))
+        if rope_style not in ROPE_STYLES:
+            raise ValueError("ropeStyle %r: use one of %s" % (rope_style, ", ".join(ROPE_STYLES)))
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, d // heads
+        self.rotary_base, self.rope_style = rotary_base, rope_style
         context_dim = context_dim or d
+        kv_dim = kv_heads * self.head_dim
         self.wq = nn.Linear(d, d, bias=bias)
-        self.wk = nn.Linear(context_dim, d, bias=bias)
-        self.wv = nn.Linear(context_dim, d, bias=bias)
+        self.wk = nn.Linear(context_dim, kv_dim, bias=bias)
+        self.wv = nn.Linear(context_dim, kv_dim, bias=bias)
         self.wo = nn.Linear(d, d, bias=bias)
 
-    def split(self, x):
+    def split(self, x, heads=None):
         b, t, _ = x.shape
-        return x.view(b, t, self.heads, self.head_dim).transpose(1, 2)  # (B, H, T, Dh)
+        return x.view(b, t, heads or self.heads, self.head_dim).transpose(1, 2)  # (B, H, T, Dh)
 
     def forward(self, x, context=None, causal=False, key_lengths=None, key_mask=None):
         src = x if context is None else context
-        q, k, v = self.split(self.wq(x)), self.split(self.wk(src)), self.split(self.wv(src))
+        q = self.split(self.wq(x))
+        k, v = self.split(self.wk(src), self.kv_heads), self.split(self.wv(src), self.kv_heads)  # (B, Hk, Tk, Dh)
         if self.rotary_base is not None:
-            q, k = rotary(q, self.rotary_base), rotary(k, self.rotary_base)
+            q, k = rotary(q, self.rotary_base, self.rope_style), rotary(k, self.rotary_base, self.rope_style)
+        if self.kv_heads != self.heads:
+            group = self.heads // self.kv_heads
+            k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)  # (B, H, Tk, Dh)
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.head_dim)  # (B, H, Tq, Tk)
         tq, tk = scores.shape[-2], scores.shape[-1]
         if causal:
@@ -166,17 +192,19 @@ class Block(nn.Module):
     style "encoder": LayerNorm, learned positions outside, GELU MLP."""
 
     def __init__(self, style, d, heads, hidden, eps=1e-5, bias=False, rope_base=10000.0, cross_attention=False,
-                 context_dim=None):
+                 context_dim=None, kv_heads=None, rope_style="half"):
         super().__init__()
         llama = style == "llama"
         self.attn_norm = RMSNorm(d, eps) if llama else LayerNorm(d, eps, bias)
-        self.attn = Attention(d, heads, rotary_base=rope_base if llama else None, bias=bias)
+        self.attn = Attention(d, heads, rotary_base=rope_base if llama else None, bias=bias, kv_heads=kv_heads,
+                              rope_style=rope_style)
         self.xattn = GatedCrossAttention(d, heads, context_dim or d, eps) if cross_attention else None
         self.mlp_norm = RMSNorm(d, eps) if llama else LayerNorm(d, eps, bias)
         self.mlp = SwiGLU(d, hidden) if llama else GELUMLP(d, hidden, bias)
 
     def forward(self, x, causal=True, key_lengths=None, key_mask=None, user=None, user_lengths=None):
         h = x + self.attn(self.attn_norm(x), causal=causal, key_lengths=key_lengths, key_mask=key_mask)
+        # Without cross-attention in this layer (crossAttentionEvery > 1) `user` passes by.
         if self.xattn is not None:
             if user is None:
                 raise ValueError("a block with cross-attention needs user embeddings")

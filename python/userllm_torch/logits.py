@@ -5,6 +5,8 @@ compare (Tests/UserLLMTests/TorchInteropTests.swift):
   python -m userllm_torch.logits --run RUN --export EXP --model xattn+perceiver-full --out F
 
 Works on runs trained by either trainer. The forward runs in float64 on the float32 weights.
+A backbone run's checkpoint holds only what trained: the LLM comes from its GGUF file
+(the preset's backbone in the model cache, or --gguf) and the frozen encoder from the run.
 Stored (F32; integers exact): input.sequences (B, S) padded, input.sequence_lengths,
 input.prompt_lengths, input.events.{item,category,rating,lengths}, logits (B, T, V).
 """
@@ -15,6 +17,7 @@ import os
 import torch
 from safetensors.torch import save_file
 
+from .backbone import backbone_path, load_backbone_into
 from .checkpoint import load_into
 from .data import Export
 from .model import UserLLMModel, model_config
@@ -35,6 +38,7 @@ def main(argv=None):
     p.add_argument("--model", required=True)
     p.add_argument("--count", type=int, default=4)
     p.add_argument("--out", required=True)
+    p.add_argument("--gguf", help="a backbone run's GGUF file (default: the preset's backbone in the model cache)")
     a = p.parse_args(argv)
     export = Export(a.export)
     with open(os.path.join(a.run, "config.json")) as f:
@@ -42,19 +46,30 @@ def main(argv=None):
     mode, perceiver, strategy = parse_name(a.model)
     model = UserLLMModel(model_config(preset, mode, perceiver), *export.vocab_sizes)
     model.apply_strategy(strategy, preset["lora"]["rank"], preset["lora"]["alpha"])
-    load_into(model, os.path.join(a.run, "checkpoints", a.model + ".safetensors"), strict=True)
+    checkpoint = os.path.join(a.run, "checkpoints", a.model + ".safetensors")
+    gguf = a.gguf or (backbone_path(preset["backbone"]) if preset.get("backbone") else None)
+    if gguf:
+        load_backbone_into(model.llm, gguf)
+        if model.encoder is not None:
+            load_into(model.encoder, os.path.join(a.run, "checkpoints", "encoder.safetensors"), prefix="encoder.")
+        missing = set(load_into(model, checkpoint, strict=False))
+        trained = [n for n, q in model.named_parameters() if q.requires_grad and n in missing]
+        if trained:
+            raise SystemExit("%s: missing %d trained tensors, e.g. %s" % (checkpoint, len(trained), ", ".join(trained[:3])))
+    else:
+        load_into(model, checkpoint, strict=True)
     model.double().eval()
     indices = list(range(min(a.count, export.count("validation"))))
     tokens, targets, events = export.batch("validation", indices)
     part = export.part("validation")
-    seqs = [part["tokens"][part["token_offsets"][i]:part["token_offsets"][i + 1]] for i in indices]
+    seqs = part.sequences(indices)
     padded = torch.full((len(seqs), max(len(s) for s in seqs)), int(export.manifest["padToken"]), dtype=torch.long)
     for b, s in enumerate(seqs):
         padded[b, :len(s)] = s
     with torch.no_grad():
         logits = model(tokens, events if mode != "tp" else None)
     out = {"input.sequences": padded.float(), "input.sequence_lengths": torch.tensor([len(s) for s in seqs]).float(),
-           "input.prompt_lengths": part["prompt_length"][indices].float(), "logits": logits.float()}
+           "input.prompt_lengths": part.column("prompt_length", indices).float(), "logits": logits.float()}
     for k in ("item", "category", "rating", "lengths"):
         out["input.events." + k] = events[k].float()
     save_file({k: v.contiguous() for k, v in out.items()}, a.out,

@@ -8,12 +8,15 @@ Swift `parameters()` names, so `state_dict()` ↔ our safetensors files map 1:1.
   EncoderHeads      Sources/UserLLM/Encoder/EncoderHeads.swift     "item", "category", "rating"
   PerceiverResampler Sources/NN/Attention/PerceiverResampler.swift "latents", "layers.{i}", "norm"
   UserLLMModel      Sources/UserLLM/Fusion/UserLLMModel.swift      "llm", "encoder", "perceiver", "projection"
+
+A pretrained LLM (Preset.backbone, a GGUF file) is backbone.py's; UserLLMModel.load_backbone.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import Block, GELUMLP, LayerNorm, Attention, RMSNorm
+from .backbone import load_backbone_into
+from .layers import Attention, Block, GELUMLP, LayerNorm, RMSNorm
 
 PAD = 0  # Vocabulary.pad: feature id 0 is padding in every encoder vocabulary.
 
@@ -21,7 +24,11 @@ PAD = 0  # Vocabulary.pad: feature id 0 is padding in every encoder vocabulary.
 # what it changes.
 ENCODER_DEFAULTS = dict(dModel=128, layers=2, heads=4, mlpHidden=512, maxEvents=50, itemDim=128, categoryDim=32,
                         ratingDim=16, dropout=0.1, bias=False, normEps=1e-5, initStd=0.02)
-LLM_DEFAULTS = dict(ropeBase=10000.0, normEps=1e-5, crossAttention=False, initStd=0.02)
+# LanguageModelConfig's defaults for keys a run's JSON may lack (Sources/UserLLM/Model/
+# LanguageModelConfig.swift): older runs predate kvHeads (= heads), ropeStyle ("half", the
+# models we train) and crossAttentionEvery (1: cross-attention in every layer).
+LLM_DEFAULTS = dict(ropeBase=10000.0, normEps=1e-5, ropeStyle="half", crossAttention=False, crossAttentionEvery=1,
+                    initStd=0.02)
 
 MODES = ("tp", "soft", "xattn")
 STRATEGIES = ("full", "lora", "enc", "proj")
@@ -45,18 +52,43 @@ def choice_name(mode, perceiver, strategy):
     return "%s%s-%s" % (mode, "+perceiver" if perceiver and mode != "tp" else "", strategy)
 
 
+def llm_config(cfg):
+    """A LanguageModelConfig dict with the defaults filled in and its shape checked (the
+    reasons RunConfigValidation gives)."""
+    cfg = dict(LLM_DEFAULTS, **cfg)
+    cfg.setdefault("kvHeads", cfg["heads"])
+    for key in ("vocabSize", "dModel", "layers", "heads", "kvHeads", "mlpHidden", "crossAttentionEvery"):
+        if int(cfg[key]) < 1:
+            raise ValueError("llm.%s must be positive, is %s" % (key, cfg[key]))
+    if cfg["dModel"] % cfg["heads"]:
+        raise ValueError("llm.dModel %d is not a multiple of llm.heads %d" % (cfg["dModel"], cfg["heads"]))
+    if cfg["heads"] % cfg["kvHeads"]:
+        raise ValueError("llm.heads %d is not a multiple of llm.kvHeads %d" % (cfg["heads"], cfg["kvHeads"]))
+    if cfg["crossAttentionEvery"] > cfg["layers"]:
+        raise ValueError("llm.crossAttentionEvery %d: at most llm.layers (%d)" % (cfg["crossAttentionEvery"], cfg["layers"]))
+    return cfg
+
+
+def has_cross_attention(cfg, layer):
+    """LanguageModelConfig.hasCrossAttention(layer:): layers 0, k, 2k, … (Flamingo's every k-th)."""
+    return bool(cfg["crossAttention"]) and layer % int(cfg.get("crossAttentionEvery", 1)) == 0
+
+
 class LanguageModel(nn.Module):
-    """Llama-style decoder with a soft-prompt `prefix` and gated cross-attention to `user`."""
+    """Llama-style decoder with a soft-prompt `prefix` and gated cross-attention to `user`
+    (in the layers `has_cross_attention` picks). Grouped-query attention with kvHeads <
+    heads; RoPE pairs as ropeStyle says ("interleaved" for GGUF weights)."""
 
     def __init__(self, cfg):
         super().__init__()
-        cfg = dict(LLM_DEFAULTS, **cfg)
+        cfg = llm_config(cfg)
         self.cfg = cfg
         d = cfg["dModel"]
         self.tok_emb = nn.Embedding(cfg["vocabSize"], d)
         self.blocks = nn.ModuleList(
             Block("llama", d, cfg["heads"], cfg["mlpHidden"], eps=cfg["normEps"], rope_base=cfg["ropeBase"],
-                  cross_attention=cfg["crossAttention"], context_dim=d) for _ in range(cfg["layers"]))
+                  cross_attention=has_cross_attention(cfg, i), context_dim=d, kv_heads=cfg["kvHeads"],
+                  rope_style=cfg["ropeStyle"]) for i in range(cfg["layers"]))
         self.norm = RMSNorm(d, cfg["normEps"])
 
     def hidden_states(self, tokens, prefix=None, prefix_lengths=None, user=None, user_lengths=None):
@@ -236,6 +268,12 @@ class UserLLMModel(nn.Module):
                 self.perceiver = PerceiverResampler(enc["dModel"], cfg["perceiverLatents"], cfg["perceiverLayers"],
                                                     cfg["perceiverHeads"])
             self.projection = nn.Linear(enc["dModel"], cfg["llm"]["dModel"], bias=True)
+
+    def load_backbone(self, path):
+        """The LLM's weights from a llama GGUF file (Preset.backbone): every self-attention
+        and MLP weight, dequantised; cross-attention layers keep their init (gates 0: the
+        model starts as the file's). The preset's llm must be the file's shape."""
+        return load_backbone_into(self.llm, path)
 
     def user_context(self, events, dropout_seeds=None):
         """(E (B, L, d_model), lengths (B) or None) — None for tp."""

@@ -1,7 +1,7 @@
 """One epoch's sharding of an export, without training: each process loads the training
 shards, draws the epoch's BatchOrder permutation, takes its slice of every global batch and
-builds its first and last batch; rank 0 reports time and every rank its peak memory. The
-scale check of issue 14 (synthetic MovieLens-20M size):
+builds its first and last batch; rank 0 reports time and every rank its memory. The scale
+check of issue 14 (synthetic MovieLens-20M size):
 
   python3 -m userllm_torch.launch --standalone --nproc_per_node 2 -m userllm_torch.sharding \\
       --export DIR --batch-size 32
@@ -15,6 +15,26 @@ import time
 import torch.distributed as dist
 
 from .data import BatchOrder, Export
+
+
+def memory():
+    """peakRSSMB and, on Linux, the resident memory now split into anonymous (this
+    process's own) and file-backed (the mapped shards: shared page cache, one copy for every
+    process on the machine, reclaimable). Mapped shards count in RSS as their pages are
+    touched — a whole large folio (up to 2 MB) per touch on recent kernels. The peak is
+    VmHWM where there is one: getrusage's ru_maxrss can carry the peak of the process that
+    forked this one (a test runner holding a model) across exec."""
+    out = dict(peakRSSMB=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                name = {"VmHWM": "peakRSSMB", "RssAnon": "anonRSSMB", "RssFile": "fileRSSMB"}.get(key)
+                if name:
+                    out[name] = round(int(value.split()[0]) / 1024)
+    except OSError:
+        pass
+    return out
 
 
 def main(argv=None):
@@ -43,11 +63,10 @@ def main(argv=None):
     t_slice = time.time() - t2
     first = export.batch("train", list(perm[rank:a.batch_size:world]))
     last = export.batch("train", list(perm[(steps - 1) * a.batch_size + rank:steps * a.batch_size:world]))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report = dict(rank=rank, world=world, examples=n, tokens=int(export.part("train")["tokens"].numel()), steps=steps,
+    report = dict(rank=rank, world=world, examples=n, tokens=export.part("train").tokens, steps=steps,
                   examplesThisRank=seen, loadSeconds=round(t_load, 1), permutationSeconds=round(t_perm, 1),
                   sliceSeconds=round(t_slice, 1), firstBatchTokens=list(first[0].shape),
-                  lastBatchTokens=list(last[0].shape), peakRSSMB=round(peak_mb))
+                  lastBatchTokens=list(last[0].shape), **memory())
     if world > 1:
         reports = [None] * world
         dist.all_gather_object(reports, report)

@@ -19,6 +19,12 @@ a restarted job (torchrun --max_restarts) resumes from the last one.
 
 The output is a run directory our tools open: config.json, vocab/, tokenizer.json,
 checkpoints/{lm,encoder,<model>}.safetensors, metrics.json, log.txt.
+
+Pretrained backbone: when the preset names one (`"backbone": "smollm2-135m"`) or --gguf
+gives a file, the LLM starts from the GGUF file's weights (dequantised by the `gguf`
+package; cross-attention layers keep their zero-gate init), not from lm.safetensors, and
+the finetuned checkpoint holds only what trained, as UserLLMModel.checkpointParameters
+(llmFromFile: true) does: the LLM is read from the file again whenever the run opens.
 """
 import argparse
 import datetime
@@ -34,6 +40,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from .checkpoint import atomic_save_safetensors, atomic_write_json, load_into, load_resume, save_resume
+from .backbone import backbone_path
 from .data import BatchOrder, Export, ExportError, GlobalBatchSampler
 from .model import UserLLMModel, choice_name, init_weights, is_gate, model_config
 from .optim import adamw, clip_grad_norm, cosine_lr, set_learning_rate
@@ -55,6 +62,8 @@ def parse(argv=None):
     p.add_argument("--checkpoint-every", type=int, default=0, help="also checkpoint every N steps (0: only at validations)")
     p.add_argument("--init-from", help="start from this finetuned checkpoint (a .safetensors or a run directory) "
                                        "instead of the pretrained LM and encoder")
+    p.add_argument("--gguf", help="start the LLM from this GGUF file (default: the preset's backbone, "
+                                  "from the model cache, when it names one)")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")
     p.add_argument("--threads", type=int, help="torch threads per process")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"],
@@ -110,11 +119,45 @@ def append_log(out, line):
         f.write(line + "\n")
 
 
-def build_model(export, args, stage_cfg, device):
+def backbone_file(export, args):
+    """The GGUF file the LLM starts from: --gguf, else the preset's backbone in the model
+    cache, else None (the run's own LM stage)."""
+    if args.gguf:
+        return args.gguf
+    name = export.preset.get("backbone")
+    if not name:
+        return None
+    path = backbone_path(name)
+    if not os.path.exists(path):
+        raise FileNotFoundError("the preset's backbone %s is not in the model cache (%s): run `userllm model fetch %s`, "
+                                "or pass --gguf FILE" % (name, path, name))
+    return path
+
+
+def build_model(export, args, stage_cfg, device, backbone=None):
     preset = export.preset
     cfg = model_config(preset, args.mode, args.perceiver)
     model = UserLLMModel(cfg, *export.vocab_sizes)
     init_weights(model, torch.Generator().manual_seed(int(preset["seed"])), layers=cfg["llm"]["layers"])
+    lora = preset["lora"]["rank"], preset["lora"]["alpha"], int(preset["seed"])
+    if backbone:
+        # As RunContext.startingModel with a backbone: the LLM from the file, the encoder
+        # from its pretraining, then the strategy; a checkpoint to continue from holds only
+        # what trains, so every trainable parameter must be in it.
+        model.load_backbone(backbone)
+        if model.encoder is not None:  # also under --init-from: a proj checkpoint lacks the frozen encoder
+            load_into(model.encoder, os.path.join(export.path, "checkpoints", "encoder.safetensors"),
+                      prefix="encoder.", strict=True)
+        model.apply_strategy(args.strategy, *lora)
+        if args.init_from:
+            path = args.init_from
+            if os.path.isdir(path):
+                path = os.path.join(path, "checkpoints", choice_name(args.mode, args.perceiver, args.strategy) + ".safetensors")
+            missing = set(load_into(model, path, strict=False))
+            trainable = [n for n, p in model.named_parameters() if p.requires_grad and n in missing]
+            if trainable:
+                raise ValueError("%s: missing %d trained tensors, e.g. %s" % (path, len(trainable), ", ".join(trainable[:3])))
+        return model.to(device=device, dtype=getattr(torch, args.dtype))
     if args.init_from:
         path = args.init_from
         if os.path.isdir(path):
@@ -151,7 +194,7 @@ def main(argv=None):
             torch.cuda.set_device(device)
     try:
         summary = train(args, rank, world, device, distributed)
-    except (ExportError, ValueError, FileNotFoundError) as e:
+    except (ExportError, ValueError, FileNotFoundError) as e:  # BackboneError is a ValueError
         sys.stderr.write("error (rank %d): %s\n" % (rank, e))
         sys.exit(1)
     finally:
@@ -187,7 +230,8 @@ def train(args, rank, world, device, distributed):
     if distributed:
         dist.barrier()
 
-    model = build_model(export, args, cfg, device)
+    backbone = backbone_file(export, args)
+    model = build_model(export, args, cfg, device, backbone)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     optimizer = adamw(named, cfg["learningRate"], weight_decay=cfg.get("weightDecay", 0.1), gate=is_gate,
                       gate_scale=cfg.get("gateLearningRateScale") or 1.0)
@@ -238,8 +282,7 @@ def train(args, rank, world, device, distributed):
         optimizer.zero_grad(set_to_none=True)
         global_indices = order.indices(s)
         global_count = int(export.target_counts("train", global_indices).sum())
-        p = export.part("train")
-        tokens_done += int(sum(int(p["token_offsets"][i + 1] - p["token_offsets"][i]) - 1 for i in global_indices))
+        tokens_done += int((export.sequence_lengths("train", global_indices) - 1).sum())
         chunks = [mine[i:i + micro] for i in range(0, len(mine), micro)]
         loss_sum = torch.zeros((), dtype=torch.float64)
         model.train()
@@ -293,7 +336,8 @@ def train(args, rank, world, device, distributed):
     checkpoint = os.path.join(out, "checkpoints", stage + ".safetensors")
     result.update(steps=s, bestValidationLoss=best, seconds=elapsed, tokensPerSecond=tokens_done / max(elapsed, 1e-9))
     if rank == 0:
-        atomic_save_safetensors(dict(model.named_parameters()), checkpoint, {"stage": stage, "steps": str(s)})
+        saved = {n: p for n, p in model.named_parameters() if p.requires_grad or not backbone}
+        atomic_save_safetensors(saved, checkpoint, {"stage": stage, "steps": str(s)})
         if os.path.exists(resume_path):
             os.remove(resume_path)
         metrics_path = os.path.join(out, "metrics.json")
@@ -304,7 +348,8 @@ def train(args, rank, world, device, distributed):
             "tasks": ",".join(export.manifest["tasks"]), "trainExamples": str(export.count("train")),
             "examplesSeen": str(s * global_batch),
             "parameters": str(sum(p.numel() for p in model.parameters())),
-            "trainable": str(sum(p.numel() for _, p in named))})
+            "trainable": str(sum(p.numel() for _, p in named)),
+            **({"backbone": os.path.basename(backbone)} if backbone else {})})
         atomic_write_json(metrics, metrics_path)
     if distributed:
         dist.barrier()
