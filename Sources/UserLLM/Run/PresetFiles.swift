@@ -326,14 +326,14 @@ enum PresetFiles {
       "gateLearningRateScale": 100
     },
     "finetuneTP": {
-      "steps": 20,
-      "batchSize": 4,
+      "steps": 40,
+      "batchSize": 2,
       "learningRate": 0.0001,
       "warmupSteps": 2,
       "weightDecay": 0.1,
       "gradClip": 1.0,
-      "evalEvery": 10,
-      "evalBatches": 1,
+      "evalEvery": 20,
+      "evalBatches": 2,
       "patience": 3
     }
   },
