@@ -32,7 +32,7 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
 
     var info: BackendInfo {
         BackendInfo(runName: "fixture-run", preset: "tiny", modes: FixtureBackend.modes,
-                    tasks: [.nextItem, .favoriteGenre], crossAttentionLayers: 2, crossAttentionHeads: 2)
+                    tasks: [.nextItem, .favoriteGenre], crossAttentionLayers: [0, 1], crossAttentionHeads: 2)
     }
 
     func run(_ q: TaskQuery, mode: ModeDescriptor, control: JobControl) throws -> ModeResult {
