@@ -89,7 +89,7 @@ extension ExplorerRenderer {
         let cols = cap.columns == .events ? "text tokens × history events" : "text tokens × Perceiver latents"
         // The model's own layer index (0, 3, 6, … when every third layer cross-attends),
         // then where it is among the captured ones.
-        let layerText = "layer \(cap.layerIndices[layer]) (\(layer + 1) of \(cap.layers))"
+        let layerText = "layer \(cap.layerIndices[layer]) (\(layer + 1)/\(cap.layers))"
         canvas.put("\(layerText) [ ]  ·  \(headText) + -  ·  \(cols)", x: inner.x, y: inner.y, style: theme.style(.accent), maxWidth: inner.width)
         let col = min(state.attention.column, max(0, cap.columnCount - 1))
         var hover = "column \(col + 1): "

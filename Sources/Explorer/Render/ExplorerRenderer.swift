@@ -73,8 +73,11 @@ public struct ExplorerRenderer {
             // name already says that). The dataset's counts give way first, then the
             // run's name: the backbone stays whole.
             let preset = runLabel.contains(info.preset) ? "" : " · preset \(info.preset)"
-            let suffix = "\(preset) · \(backbone) "
-            rw = min(DisplayWidth.of("run: \(runLabel)\(suffix)"), max(r.width / 3, r.width - DisplayWidth.of(" userllm-tui  \(ds.name)") - 1))
+            let room = max(r.width / 3, r.width - DisplayWidth.of(" userllm-tui  \(ds.name)") - 1)
+            // Below ~10 columns of the run's name, the preset goes too (the backbone says most of it).
+            var suffix = "\(preset) · \(backbone) "
+            if room - DisplayWidth.of("run: \(suffix)") < min(10, DisplayWidth.of(runLabel)) { suffix = " · \(backbone) " }
+            rw = min(DisplayWidth.of("run: \(runLabel)\(suffix)"), room)
             let label = DisplayWidth.truncate(runLabel, to: max(1, rw - DisplayWidth.of("run: \(suffix)")), ellipsis: theme.glyphs.ellipsis)
             right = "run: \(label)\(suffix)"
         }
