@@ -17,8 +17,11 @@ import XCTest
 enum SmolRun {
     static let backbone = "smollm2-135m"
     static let every = 10
+    /// xattn+Perceiver with `proj` (fusion and gates train; its checkpoint stays small),
+    /// zero-shot TP, and TP with `full` (a 0.5 GB checkpoint: the folder is removed when
+    /// the tests end).
     static let models: [ModelChoice] = [
-        ModelChoice(mode: .xattn, perceiver: true), ModelChoice(mode: .tp, strategy: .zeroShot), ModelChoice(mode: .tp),
+        ModelChoice(mode: .xattn, perceiver: true, strategy: .proj), ModelChoice(mode: .tp, strategy: .zeroShot), ModelChoice(mode: .tp),
     ]
 
     static func requireModel(file: StaticString = #filePath, line: UInt = #line) throws {
@@ -53,16 +56,25 @@ enum SmolRun {
         return p
     }
 
+    /// The folder `shared` trains into, once it has started (removed by `remove()`).
+    private static var folder: URL?
+
     /// (dataset, run folder); trains on first use.
     static let shared: Result<(Dataset, URL), Error> = Result {
         let dir = dataDirectory
         let dataset = try Dataset.load(from: dir, name: "amazon-gift-cards")
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("userllm-explorer-backbone-\(getpid())")
         try? FileManager.default.removeItem(at: url)
+        folder = url
         let config = RunConfig(dataset: "amazon-gift-cards", dataDir: dir.path, preset: try preset(), tasks: ["next-item", "review"])
         let context = try RunContext(run: RunDirectory(url), config: config, dataset: dataset)
         try TrainingPipeline(context: context).run(models: models)
         return (dataset, url)
+    }
+
+    /// Removes the run folder, if one was trained (class tear-down).
+    static func remove() {
+        if let url = folder { try? FileManager.default.removeItem(at: url) }
     }
 
     static func get(file: StaticString = #filePath, line: UInt = #line) throws -> (Dataset, URL) {

@@ -10,6 +10,11 @@ import XCTest
 /// attention views use the model's real layer indices, and answers are catalogue titles
 /// or review text ended by ChatML's <|im_end|>.
 final class SmolRunExplorerTests: XCTestCase {
+    override class func tearDown() {
+        SmolRun.remove()
+        super.tearDown()
+    }
+
     private func open() throws -> (UserLLMBackend, ExplorerData) {
         let (dataset, url) = try SmolRun.get()
         let backend = try UserLLMBackend(run: url, dataset: dataset)
