@@ -34,12 +34,14 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
     var preset = "tiny"
     var backbone: String?
     var crossAttentionLayers = [0, 1]
+    /// Set: the run has the review task and every mode writes this review.
+    var reviewText: String?
 
     init(data: ExplorerData) { self.data = data }
 
     var info: BackendInfo {
         BackendInfo(runName: "fixture-run", preset: preset, backbone: backbone, modes: FixtureBackend.modes,
-                    tasks: [.nextItem, .favoriteGenre], crossAttentionLayers: crossAttentionLayers, crossAttentionHeads: 2)
+                    tasks: reviewText == nil ? [.nextItem, .favoriteGenre] : [.nextItem, .favoriteGenre, .review], crossAttentionLayers: crossAttentionLayers, crossAttentionHeads: 2)
     }
 
     func run(_ q: TaskQuery, mode: ModeDescriptor, control: JobControl) throws -> ModeResult {
@@ -49,6 +51,10 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
             throw CancellationError()
         }
         if mode.id == failMode { throw FixtureError.broken }
+        if q.task == .review, let text = reviewText {
+            return ModeResult(mode: mode.id, answers: [RankedAnswer(text: text, logProbability: -12)], latency: mode.isTextPrompt ? 0.84 : 0.012,
+                              promptTokens: mode.isTextPrompt ? 200 : 16, flops: mode.isTextPrompt ? 5e8 : 4e7, metrics: ["ROUGE-L": 0.25])
+        }
         let names: [String]
         switch q.task {
         case .favoriteGenre:

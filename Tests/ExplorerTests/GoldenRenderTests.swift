@@ -9,7 +9,8 @@ final class GoldenRenderTests: XCTestCase {
 
     /// Renders a frame after `keys`, with the runner idle (no spinners in goldens).
     func frame(_ keys: [Key], size: (Int, Int), backend: Bool, ascii: Bool = false, ansi: Bool = false, user: String = "10",
-               configure: (FixtureBackend) -> Void = { _ in }) -> String {
+               data: ExplorerData? = nil, configure: (FixtureBackend) -> Void = { _ in }) -> String {
+        let data = data ?? self.data
         let runner: TaskRunner
         if backend {
             let b = FixtureBackend(data: data)
@@ -125,6 +126,25 @@ final class GoldenRenderTests: XCTestCase {
         XCTAssertTrue(attention.contains("layer 6 (3/10)"))
         let wrapped = frame([.char("a"), .backTab, .char("[")], size: (80, 24), backend: true, configure: smol)
         XCTAssertTrue(wrapped.contains("layer 27 (10/10)"))
+    }
+
+    /// Side by side, a review longer than the top-K rows pushes the ratio line down instead
+    /// of being written over by it.
+    func testLongReviewsKeepTheRatioLineBelowThem() {
+        let reviews = ExplorerData(dataset: FixtureDataset.make(reviews: true))
+        let text = "I'm a huge fan of this one: the score, the pacing and the ending all work, and I have watched it twice this year already with friends. The second time I noticed how much the quiet scenes carry, and the last ten minutes still got me."
+        let screen = frame([.char("3")], size: (160, 48), backend: true, data: reviews, configure: { $0.reviewText = text })
+        Golden.check(screen, "fixture-review-long-160x48.txt")
+        let lines = screen.split(separator: "\n").map(String.init)
+        let ratio = lines.lastIndex { $0.contains("TP ÷ Cross-attn:") }
+        let lastFigure = lines.lastIndex { $0.contains("ROUGE-L 0.250") }
+        XCTAssertNotNil(ratio, screen)
+        XCTAssertNotNil(lastFigure, screen)
+        if let ratio, let lastFigure { XCTAssertGreaterThan(ratio, lastFigure, screen) }
+        // Nothing written over it: after "FLOPs" only blanks up to the frame.
+        if let ratio, let end = lines[ratio].range(of: "FLOPs") {
+            XCTAssertTrue(lines[ratio][end.upperBound...].allSatisfy { $0 == " " || $0 == "│" }, lines[ratio])
+        }
     }
 
     func testTooSmallTerminalSaysSo() {
