@@ -70,9 +70,10 @@ public struct ExplorerRenderer {
         var rw = min(DisplayWidth.of(right), r.width / 3)
         if case .ready(let info) = availability, let backbone = info.backbone {
             // A pretrained LLM's run says which one, beside the preset (unless the run's
-            // name already says that). The dataset's counts give way first, then the
-            // run's name: the backbone stays whole.
-            let preset = runLabel.contains(info.preset) ? "" : " · preset \(info.preset)"
+            // name already says it, as the default "<dataset>-smol" does). The dataset's
+            // counts give way first, then the run's name: the backbone stays whole.
+            let named = runLabel.split(whereSeparator: { $0 == "-" || $0 == " " }).contains { $0 == info.preset }
+            let preset = named ? "" : " · preset \(info.preset)"
             let room = max(r.width / 3, r.width - DisplayWidth.of(" userllm-tui  \(ds.name)") - 1)
             // Below ~10 columns of the run's name, the preset goes too (the backbone says most of it).
             var suffix = "\(preset) · \(backbone) "
