@@ -67,8 +67,7 @@ public final class UserLLMBackend: ExplorerBackend, @unchecked Sendable {
         let preset = context.config.preset
         let xattn = byID.values.contains { $0.mode == .xattn }
         // The layers an xattn model of this run has cross-attention in (every k-th).
-        var llm = preset.llm
-        llm.crossAttention = true
+        let llm = ModelChoice(mode: .xattn).modelConfig(preset).llm
         let layers = xattn ? (0..<llm.layers).filter { llm.hasCrossAttention(layer: $0) } : []
         let info = BackendInfo(runName: url.standardizedFileURL.lastPathComponent, preset: preset.name,
                                backbone: preset.backbone.map(Self.backboneTitle), modes: modes,
