@@ -44,7 +44,8 @@ extension UserLLMBackend {
         }
         var weights: [Float] = []
         var heads = 0, columns = 0, layers = 0
-        for block in lm.blocks {
+        var layerIndices: [Int] = []
+        for (i, block) in lm.blocks.enumerated() {
             guard let w = block.xattn?.attn.lastWeights else { continue }
             // (1, H, T, M): rows are the tokens, columns the user context.
             precondition(w.shape.count == 4 && w.shape[0] == 1 && w.shape[2] == tokens.count, "unexpected attention shape \(w.shape)")
@@ -52,6 +53,7 @@ extension UserLLMBackend {
             columns = w.shape[3]
             weights += w.scalars
             layers += 1
+            layerIndices.append(i)
         }
         var latentsToEvents: [Float]? = nil
         var latentHeads = 0
@@ -70,7 +72,7 @@ extension UserLLMBackend {
         let rows = tokens.map { Self.displayToken(tokenizer.piece($0)) }
         return AttentionCapture(mode: mode.id, rowTokens: rows, answerStart: prompt.count,
                                 columns: trained.choice.perceiver ? .latents : .events, columnCount: columns,
-                                layers: layers, heads: heads, weights: weights,
+                                layers: layers, layerIndices: layerIndices, heads: heads, weights: weights,
                                 latentsToEvents: latentsToEvents, latentHeads: latentHeads)
     }
 

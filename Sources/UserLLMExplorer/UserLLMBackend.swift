@@ -63,14 +63,25 @@ public final class UserLLMBackend: ExplorerBackend, @unchecked Sendable {
         for m in models where byID[m.explorerModeID] == nil { byID[m.explorerModeID] = m }
         var modes = byID.values.map(\.explorerMode)
         if encoder { modes.append(encoderMode) }
-        modes.sort { Self.order($0) < Self.order($1) }
+        modes.sort { Self.order($0, byID[$0.id]) < Self.order($1, byID[$1.id]) }
         let preset = context.config.preset
         let xattn = byID.values.contains { $0.mode == .xattn }
-        let info = BackendInfo(runName: url.standardizedFileURL.lastPathComponent, preset: preset.name, modes: modes,
+        // The layers an xattn model of this run has cross-attention in (every k-th).
+        let llm = ModelChoice(mode: .xattn).modelConfig(preset).llm
+        let layers = xattn ? (0..<llm.layers).filter { llm.hasCrossAttention(layer: $0) } : []
+        let info = BackendInfo(runName: url.standardizedFileURL.lastPathComponent, preset: preset.name,
+                               backbone: preset.backbone.map(Self.backboneTitle), modes: modes,
                                tasks: Set(context.tasks.compactMap { ExplorerTask(rawValue: $0.rawValue) }),
-                               crossAttentionLayers: xattn ? preset.llm.layers : 0,
+                               crossAttentionLayers: layers,
                                crossAttentionHeads: xattn ? preset.llm.heads : 0)
         return (byID, info)
+    }
+
+    /// A backbone as its makers name it: the known model's file name without quantisation
+    /// and extension ("SmolLM2-135M-Instruct"); an unknown name as the preset gives it.
+    static func backboneTitle(_ name: String) -> String {
+        guard let file = PretrainedModel.named(name)?.fileName, let stem = file.split(separator: ".").first else { return name }
+        return String(stem)
     }
 
     public func training(_ mode: ModeDescriptor) -> ModeTraining? {
@@ -78,29 +89,34 @@ public final class UserLLMBackend: ExplorerBackend, @unchecked Sendable {
     }
 
     /// The finetuned models a run holds (finished stages only: an entry in metrics.json and
-    /// the checkpoint), for each mode the first present of full, lora, enc, proj.
+    /// the checkpoint), for each mode the first present of full, lora, enc, proj; and TP's
+    /// zero-shot baseline besides, when the run has it.
     public static func finetunedModels(in run: RunDirectory) throws -> [ModelChoice] {
         let metrics = try run.readMetrics()
+        func present(_ choice: ModelChoice) -> Bool {
+            choice.strategy.isValid(for: choice.mode) && metrics.stages[choice.name] != nil
+                && FileManager.default.fileExists(atPath: run.checkpointURL(choice.name).path)
+        }
         var found: [ModelChoice] = []
         for mode in [FusionMode.soft, .xattn, .tp] {
             for perceiver in mode.usesEncoder ? [false, true] : [false] {
-                for strategy in TrainingStrategy.allCases {
-                    let choice = ModelChoice(mode: mode, perceiver: perceiver, strategy: strategy)
-                    guard strategy.isValid(for: mode), metrics.stages[choice.name] != nil,
-                          FileManager.default.fileExists(atPath: run.checkpointURL(choice.name).path) else { continue }
+                let trained = TrainingStrategy.allCases.filter { $0 != .zeroShot }
+                if let choice = trained.map({ ModelChoice(mode: mode, perceiver: perceiver, strategy: $0) }).first(where: present) {
                     found.append(choice)
-                    break
                 }
+                let zeroShot = ModelChoice(mode: mode, perceiver: perceiver, strategy: .zeroShot)
+                if present(zeroShot) { found.append(zeroShot) }
             }
         }
         return found
     }
 
     /// The encoder alone first (fastest), then embedding modes, cross-attention before
-    /// soft prompts, TP last.
-    private static func order(_ m: ModeDescriptor) -> Int {
+    /// soft prompts, TP last, its zero-shot baseline after finetuned TP.
+    private static func order(_ m: ModeDescriptor, _ choice: ModelChoice?) -> Int {
         if m.id == encoderMode.id { return -1 }
         return (m.isTextPrompt ? 100 : 0) + (m.hasCrossAttention ? 0 : 10) + (m.usesPerceiver ? 1 : 0)
+            + (choice?.strategy == .zeroShot ? 2 : 0)
     }
 
     /// The predictor of a mode, loading its checkpoint on first use.

@@ -6,8 +6,9 @@ import UserLLMExplorer
 
 /// Finds the run the explorer opens and turns it into a `TaskRunner` over `UserLLMBackend`.
 enum BackendOpener {
-    /// The built-in presets, in the order an unspecified `--preset` looks for a finished run.
-    static let presetPreference = ["small", "base", "tiny"]
+    /// The built-in presets, in the order an unspecified `--preset` looks for a finished run
+    /// (smol, on the pretrained SmolLM2, last: its runs need the model file).
+    static let presetPreference = ["small", "base", "tiny", "smol"]
 
     /// The run to open (or to train on a first run): `--run` when given; else the first
     /// finished `$USERLLM_HOME/runs/<dataset>-<preset>` (the given preset, or small, base,

@@ -18,7 +18,7 @@ extension TUICommand {
         let results = info == nil ? [] : ResultBenchmark.run(data: data, runner: runner, theme: theme)
         // Navigation without a model: the UI thread's own cost, not competing with inference.
         let figures = NavigationBenchmark.run(data: data, runner: TaskRunner(unavailable: "bench"), theme: theme, sizes: [(80, 24), (160, 48)])
-        let runText = info.map { "\($0.runName) (preset \($0.preset))" } ?? "none"
+        let runText = info.map { "\($0.runName) (preset \($0.preset)\($0.backbone.map { ", \($0)" } ?? ""))" } ?? "none"
         if json {
             var out = "{\"dataset\":\"\(data.dataset.name)\",\"load_ms\":\(ms(launched, loaded)),\"index_ms\":\(ms(loaded, indexed)),"
             out += "\"first_frame_ms\":\(ms(indexed, framed)),\"launch_to_first_frame_ms\":\(ms(launched, framed)),"

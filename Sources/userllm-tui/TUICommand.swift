@@ -27,7 +27,7 @@ struct TUICommand: ParsableCommand {
     var dataDir: String?
     @Option(name: .customLong("run"), help: "Open this trained run (default: $USERLLM_HOME/runs/<dataset>-<preset>).")
     var runDir: String?
-    @Option(help: "Preset of the run to open, or to train when there is none: tiny | small | base (default: the first finished of small, base, tiny; trains small).")
+    @Option(help: "Preset of the run to open, or to train when there is none: tiny | small | base | smol (default: the first finished of small, base, tiny, smol; trains small).")
     var preset: String?
     @Flag(help: "Never train: with no finished run, browse without a model.")
     var noTrain = false

@@ -28,11 +28,20 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
         return pending[mode.id]
     }
 
+    /// A run on a pretrained LLM: its preset and name, and cross-attention in some layers
+    /// only (e.g. every third: 0, 3, …, 27). The defaults are a from-scratch run with
+    /// cross-attention in both of its layers.
+    var preset = "tiny"
+    var backbone: String?
+    var crossAttentionLayers = [0, 1]
+    /// Set: the run has the review task and every mode writes this review.
+    var reviewText: String?
+
     init(data: ExplorerData) { self.data = data }
 
     var info: BackendInfo {
-        BackendInfo(runName: "fixture-run", preset: "tiny", modes: FixtureBackend.modes,
-                    tasks: [.nextItem, .favoriteGenre], crossAttentionLayers: 2, crossAttentionHeads: 2)
+        BackendInfo(runName: "fixture-run", preset: preset, backbone: backbone, modes: FixtureBackend.modes,
+                    tasks: reviewText == nil ? [.nextItem, .favoriteGenre] : [.nextItem, .favoriteGenre, .review], crossAttentionLayers: crossAttentionLayers, crossAttentionHeads: 2)
     }
 
     func run(_ q: TaskQuery, mode: ModeDescriptor, control: JobControl) throws -> ModeResult {
@@ -42,6 +51,10 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
             throw CancellationError()
         }
         if mode.id == failMode { throw FixtureError.broken }
+        if q.task == .review, let text = reviewText {
+            return ModeResult(mode: mode.id, answers: [RankedAnswer(text: text, logProbability: -12)], latency: mode.isTextPrompt ? 0.84 : 0.012,
+                              promptTokens: mode.isTextPrompt ? 200 : 16, flops: mode.isTextPrompt ? 5e8 : 4e7, metrics: ["ROUGE-L": 0.25])
+        }
         let names: [String]
         switch q.task {
         case .favoriteGenre:
@@ -59,14 +72,18 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
     }
 
     func gates(control: JobControl) throws -> [GateReading] {
-        [GateReading(layer: 0, alpha: 0.35), GateReading(layer: 1, alpha: -0.8), GateReading(layer: 2, alpha: 1.7)]
+        if crossAttentionLayers != [0, 1] {
+            return crossAttentionLayers.enumerated().map { i, l in GateReading(layer: l, alpha: Float(i % 5) * 0.4 - 0.7) }
+        }
+        return [GateReading(layer: 0, alpha: 0.35), GateReading(layer: 1, alpha: -0.8), GateReading(layer: 2, alpha: 1.7)]
     }
 
     func attention(_ q: TaskQuery, mode: ModeDescriptor, control: JobControl) throws -> AttentionCapture {
         let rows = ["Which", "movie", "next", "?", "Toy", "Story"]
         let cols = mode.usesPerceiver ? 4 : q.history.count
         var w: [Float] = []
-        for l in 0..<2 { for h in 0..<2 { for r in 0..<rows.count {
+        let layers = crossAttentionLayers.count
+        for l in 0..<layers { for h in 0..<2 { for r in 0..<rows.count {
             var row = (0..<cols).map { c in Float(1 + (c * (r + 1) + l + 2 * h) % 5) }
             let s = row.reduce(0, +)
             row = row.map { $0 / s }
@@ -83,7 +100,7 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
             }
         }
         return AttentionCapture(mode: mode.id, rowTokens: rows, answerStart: 4, columns: mode.usesPerceiver ? .latents : .events,
-                                columnCount: cols, layers: 2, heads: 2, weights: w,
+                                columnCount: cols, layers: layers, layerIndices: crossAttentionLayers, heads: 2, weights: w,
                                 latentsToEvents: resampler, latentHeads: mode.usesPerceiver ? 2 : 0)
     }
 

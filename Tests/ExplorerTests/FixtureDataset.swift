@@ -4,7 +4,8 @@ import Timelines
 /// A tiny hand-written dataset: four users, wide (CJK), combining-mark and emoji titles,
 /// timestamp ties, and one user too short for a cut.
 enum FixtureDataset {
-    static func make() -> Dataset {
+    /// `reviews`: every event carries a review text (for the review tab).
+    static func make(reviews: Bool = false) -> Dataset {
         let items = [
             Item(rawID: "1", name: "Toy Story (1995)", categories: ["Animation", "Children's", "Comedy"]),
             Item(rawID: "2", name: "千と千尋の神隠し (2001)", categories: ["Animation", "Fantasy"]),
@@ -38,6 +39,9 @@ enum FixtureDataset {
         events.append(Event(user: 2, item: 6, rating: 5, timestamp: t0 + 7 * day))
         // User "30": a single event, too short for a cut.
         events.append(Event(user: 3, item: 7, rating: 3, timestamp: t0 + 9 * day))
+        if reviews {
+            for i in events.indices { events[i].text = "Review \(i + 1): watched it twice." }
+        }
         return Dataset(name: "fixture-movies", domain: .movies, users: users, items: items, events: events, report: LoadReport())
     }
 }

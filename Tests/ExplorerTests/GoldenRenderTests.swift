@@ -8,10 +8,13 @@ final class GoldenRenderTests: XCTestCase {
     static let noRun = "No trained run for fixture-movies. Nothing is computed, so no answers or figures are shown."
 
     /// Renders a frame after `keys`, with the runner idle (no spinners in goldens).
-    func frame(_ keys: [Key], size: (Int, Int), backend: Bool, ascii: Bool = false, ansi: Bool = false, user: String = "10") -> String {
+    func frame(_ keys: [Key], size: (Int, Int), backend: Bool, ascii: Bool = false, ansi: Bool = false, user: String = "10",
+               data: ExplorerData? = nil, configure: (FixtureBackend) -> Void = { _ in }) -> String {
+        let data = data ?? self.data
         let runner: TaskRunner
         if backend {
             let b = FixtureBackend(data: data)
+            configure(b)
             runner = TaskRunner(opening: { b })
         } else {
             runner = TaskRunner(unavailable: GoldenRenderTests.noRun)
@@ -96,6 +99,52 @@ final class GoldenRenderTests: XCTestCase {
 
     func testANSIColourFrame() {
         Golden.check(frame([.char("a")], size: (80, 24), backend: true, ansi: true), "ansi-attention-80x24.txt")
+    }
+
+    /// A run on a pretrained LLM with cross-attention in every third of its 30 layers: the
+    /// title names the backbone beside the preset, every gate shows (two columns when the
+    /// pane is short) and the attention view's layers are 0, 3, 6, … as in the model.
+    func testPretrainedBackboneShowsItsNameAndRealLayers() {
+        let smol: (FixtureBackend) -> Void = { b in
+            b.preset = "smol"
+            b.backbone = "SmolLM2-135M-Instruct"
+            b.crossAttentionLayers = Array(stride(from: 0, to: 30, by: 3))
+        }
+        let gates = frame([.char("g")], size: (80, 24), backend: true, configure: smol)
+        Golden.check(gates, "backbone-gates-80x24.txt")
+        XCTAssertTrue(gates.hasPrefix(" userllm-tui  fixture-movies"))
+        // 80 columns: the dataset's counts give way, then the preset; the backbone stays.
+        XCTAssertTrue(gates.split(separator: "\n")[0].hasSuffix("run: fixture-run · SmolLM2-135M-Instruct"), gates)
+        let wide = frame([.char("g")], size: (160, 48), backend: true, configure: smol)
+        XCTAssertTrue(wide.split(separator: "\n")[0].hasSuffix("run: fixture-run · preset smol · SmolLM2-135M-Instruct"), wide)
+        for l in stride(from: 0, to: 30, by: 3) { XCTAssertTrue(gates.contains("layer \(l) "), "layer \(l)") }
+        let short = frame([.char("g")], size: (80, 20), backend: true, configure: smol)
+        Golden.check(short, "backbone-gates-80x20.txt")
+        for l in stride(from: 0, to: 30, by: 3) { XCTAssertTrue(short.contains("L\(l) "), "L\(l)") }
+        let attention = frame([.char("a"), .backTab, .char("]"), .char("]")], size: (80, 24), backend: true, configure: smol)
+        Golden.check(attention, "backbone-attention-80x24.txt")
+        XCTAssertTrue(attention.contains("layer 6 (3/10)"))
+        let wrapped = frame([.char("a"), .backTab, .char("[")], size: (80, 24), backend: true, configure: smol)
+        XCTAssertTrue(wrapped.contains("layer 27 (10/10)"))
+    }
+
+    /// Side by side, a review longer than the top-K rows pushes the ratio line down instead
+    /// of being written over by it.
+    func testLongReviewsKeepTheRatioLineBelowThem() {
+        let reviews = ExplorerData(dataset: FixtureDataset.make(reviews: true))
+        let text = "I'm a huge fan of this one: the score, the pacing and the ending all work, and I have watched it twice this year already with friends. The second time I noticed how much the quiet scenes carry, and the last ten minutes still got me."
+        let screen = frame([.char("3")], size: (160, 48), backend: true, data: reviews, configure: { $0.reviewText = text })
+        Golden.check(screen, "fixture-review-long-160x48.txt")
+        let lines = screen.split(separator: "\n").map(String.init)
+        let ratio = lines.lastIndex { $0.contains("TP ÷ Cross-attn:") }
+        let lastFigure = lines.lastIndex { $0.contains("ROUGE-L 0.250") }
+        XCTAssertNotNil(ratio, screen)
+        XCTAssertNotNil(lastFigure, screen)
+        if let ratio, let lastFigure { XCTAssertGreaterThan(ratio, lastFigure, screen) }
+        // Nothing written over it: after "FLOPs" only blanks up to the frame.
+        if let ratio, let end = lines[ratio].range(of: "FLOPs") {
+            XCTAssertTrue(lines[ratio][end.upperBound...].allSatisfy { $0 == " " || $0 == "│" }, lines[ratio])
+        }
     }
 
     func testTooSmallTerminalSaysSo() {

@@ -33,7 +33,8 @@ final class UserLLMBackendTests: XCTestCase {
         XCTAssertEqual(backend.info.preset, "tiny")
         // MovieLens has no review text: the run trains the two closed tasks only.
         XCTAssertEqual(backend.info.tasks, [.nextItem, .favoriteGenre])
-        XCTAssertEqual(backend.info.crossAttentionLayers, 2)
+        XCTAssertEqual(backend.info.crossAttentionLayers, [0, 1])
+        XCTAssertNil(backend.info.backbone, "the tiny run trains its own LLM")
         XCTAssertEqual(backend.info.crossAttentionHeads, 2)
     }
 
@@ -91,7 +92,7 @@ final class UserLLMBackendTests: XCTestCase {
     func testGatesOnePerCrossAttentionLayer() throws {
         let (backend, _) = try open()
         let gates = try backend.gates(control: JobControl())
-        XCTAssertEqual(gates.count, backend.info.crossAttentionLayers)
+        XCTAssertEqual(gates.map(\.layer), backend.info.crossAttentionLayers)
         XCTAssertEqual(gates.map(\.layer), [0, 1])
         let lm = try backend.predictor("xattn").trained.languageModel
         XCTAssertEqual(gates.map(\.tanhAlpha), lm.gateValues.map { Float($0) }, accuracy: 1e-6)

@@ -15,7 +15,11 @@ public struct AttentionCapture: Hashable, Sendable {
     public var answerStart: Int
     public var columns: Columns
     public var columnCount: Int
+    /// Captured layers (the model's cross-attention layers), in order.
     public var layers: Int
+    /// The LLM layer index (0-based) of each captured layer: 0, 1, 2, … when every layer
+    /// has cross-attention, 0, 3, 6, … when every third has. Labels use these.
+    public var layerIndices: [Int]
     public var heads: Int
     /// Softmax weights, (layers, heads, rows, columns) row-major; each row sums to 1.
     public var weights: [Float]
@@ -25,15 +29,18 @@ public struct AttentionCapture: Hashable, Sendable {
     public var latentHeads: Int
 
     public init(mode: String, rowTokens: [String], answerStart: Int, columns: Columns, columnCount: Int,
-                layers: Int, heads: Int, weights: [Float], latentsToEvents: [Float]? = nil, latentHeads: Int = 0) {
+                layers: Int, layerIndices: [Int]? = nil, heads: Int, weights: [Float], latentsToEvents: [Float]? = nil,
+                latentHeads: Int = 0) {
         precondition(weights.count == layers * heads * rowTokens.count * columnCount,
                      "AttentionCapture.weights must be layers × heads × rows × columns")
+        precondition(layerIndices.map { $0.count == layers } ?? true, "AttentionCapture.layerIndices must name each of the \(layers) layers")
         self.mode = mode
         self.rowTokens = rowTokens
         self.answerStart = answerStart
         self.columns = columns
         self.columnCount = columnCount
         self.layers = layers
+        self.layerIndices = layerIndices ?? Array(0..<layers)
         self.heads = heads
         self.weights = weights
         self.latentsToEvents = latentsToEvents

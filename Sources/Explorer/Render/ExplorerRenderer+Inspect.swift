@@ -14,13 +14,44 @@ extension ExplorerRenderer {
         case .done(let gates) where gates.isEmpty:
             message("This run has no cross-attention gates (its modes use the history another way).", role: .warning, in: inner, on: canvas)
         case .done(let gates):
+            drawGateBars(gates, in: inner, on: canvas)
+        }
+    }
+
+    /// One bar per gate, labelled with its LLM layer (0, 3, 6, … when every third layer
+    /// has cross-attention). Every gate is shown: when they outnumber the rows the caption
+    /// goes, then the bars take two columns, and only past that is the rest counted.
+    private func drawGateBars(_ gates: [GateReading], in inner: Rect, on canvas: Canvas) {
+        let bars = gates.map { g in
+            BarChart.Bar(label: "layer \(g.layer)", value: Double(g.tanhAlpha),
+                         valueText: "\(signed(Double(g.tanhAlpha))) (α \(signed(Double(g.alpha))))")
+        }
+        // Half a pane has room for the layer and tanh(α) only.
+        let compact = gates.map { g in
+            BarChart.Bar(label: "L\(g.layer)", value: Double(g.tanhAlpha), valueText: signed(Double(g.tanhAlpha)))
+        }
+        var area = inner
+        if bars.count <= inner.height - 2 {
             canvas.put("tanh(α) 0: the layer ignores the user embeddings; ±1: fully open",
                        x: inner.x, y: inner.y, style: theme.style(.muted), maxWidth: inner.width)
-            let bars = gates.map { g in
-                BarChart.Bar(label: "layer \(g.layer)", value: Double(g.tanhAlpha),
-                             valueText: "\(signed(Double(g.tanhAlpha))) (α \(signed(Double(g.alpha))))")
-            }
-            BarChart(bars: bars, range: -1...1).draw(on: canvas, in: Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2), theme: theme)
+            area = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2)
+        }
+        guard bars.count > area.height, area.height > 0, area.width >= 40 else {
+            BarChart(bars: bars, range: -1...1).draw(on: canvas, in: area, theme: theme)
+            return
+        }
+        let rows = min(area.height, (bars.count + 1) / 2)
+        let half = (area.width - 1) / 2
+        BarChart(bars: Array(compact.prefix(rows)), range: -1...1)
+            .draw(on: canvas, in: Rect(x: area.x, y: area.y, width: half, height: rows), theme: theme)
+        var right = Array(compact.dropFirst(rows).prefix(rows))
+        let hidden = bars.count - 2 * rows
+        if hidden > 0 { right.removeLast() }
+        BarChart(bars: right, range: -1...1)
+            .draw(on: canvas, in: Rect(x: area.x + half + 1, y: area.y, width: area.width - half - 1, height: rows), theme: theme)
+        if hidden > 0 {
+            canvas.put("+\(hidden + 1) more layers: enlarge the terminal", x: area.x + half + 1, y: area.y + rows - 1,
+                       style: theme.style(.muted), maxWidth: area.width - half - 1)
         }
     }
 
@@ -56,7 +87,10 @@ extension ExplorerRenderer {
         let head = state.attention.head.flatMap { $0 < cap.heads ? $0 : nil }
         let headText = head.map { "head \($0 + 1)/\(cap.heads)" } ?? "mean of \(cap.heads) heads"
         let cols = cap.columns == .events ? "text tokens × history events" : "text tokens × Perceiver latents"
-        canvas.put("layer \(layer + 1)/\(cap.layers) [ ]  ·  \(headText) + -  ·  \(cols)", x: inner.x, y: inner.y, style: theme.style(.accent), maxWidth: inner.width)
+        // The model's own layer index (0, 3, 6, … when every third layer cross-attends),
+        // then where it is among the captured ones.
+        let layerText = "layer \(cap.layerIndices[layer]) (\(layer + 1)/\(cap.layers))"
+        canvas.put("\(layerText) [ ]  ·  \(headText) + -  ·  \(cols)", x: inner.x, y: inner.y, style: theme.style(.accent), maxWidth: inner.width)
         let col = min(state.attention.column, max(0, cap.columnCount - 1))
         var hover = "column \(col + 1): "
         if cap.columns == .events, col < q.history.count {

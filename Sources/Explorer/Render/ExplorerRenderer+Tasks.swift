@@ -132,6 +132,8 @@ extension ExplorerRenderer {
                                  tick: Int, in r: Rect, on canvas: Canvas) {
         let n = max(1, modes.count)
         let colW = (r.width - (n - 1) * 2) / n
+        // The ratio line goes below the tallest column (a review's text can outgrow top-K rows).
+        var bottom = r.y + q.topK + 5
         for (i, m) in modes.enumerated() {
             let x = r.x + i * (colW + 2)
             canvas.putPadded(m.mode.title, x: x, y: r.y, width: colW, style: theme.style(.header))
@@ -160,7 +162,8 @@ extension ExplorerRenderer {
             }
             var y = r.y + 1
             if q.task == .review {
-                for line in Format.wrap(res.answers.first?.text ?? "(no text)", width: colW).prefix(max(0, r.height - 6)) {
+                // Room for the title, four figure lines and the ratio line.
+                for line in Format.wrap(res.answers.first?.text ?? "(no text)", width: colW).prefix(max(0, r.height - 7)) {
                     canvas.put(line, x: x, y: y, style: theme.style(.normal), maxWidth: colW)
                     y += 1
                 }
@@ -177,8 +180,9 @@ extension ExplorerRenderer {
                 canvas.put(line, x: x, y: y, style: theme.style(.muted), maxWidth: colW)
                 y += 1
             }
+            bottom = max(bottom, y)
         }
-        drawRatio(modes, y: r.y + q.topK + 5, in: r, on: canvas)
+        drawRatio(modes, y: bottom, in: r, on: canvas)
     }
 
     /// "TP ÷ Cross-attn: latency 8.1× · tokens 23.4× · FLOPs 19.0×", once both are done.

@@ -36,7 +36,7 @@ public struct ExplorerRenderer {
             }
             return hits
         }
-        drawTitle(in: l.titleBar, on: canvas)
+        drawTitle(runner.availability, in: l.titleBar, on: canvas)
         drawUsers(state, in: l.users, on: canvas)
         drawTimeline(state, in: l.timeline, on: canvas)
         let q = query(for: state)
@@ -61,16 +61,31 @@ public struct ExplorerRenderer {
         return hits
     }
 
-    private func drawTitle(in r: Rect, on canvas: Canvas) {
+    private func drawTitle(_ availability: BackendAvailability, in r: Rect, on canvas: Canvas) {
         let ds = data.dataset
         let s = theme.style(.title)
         canvas.fill(r, with: " ", style: s)
         var left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.items.count)) items · \(Format.grouped(ds.events.count)) events"
-        let right = "run: \(runLabel) "
-        let rw = min(DisplayWidth.of(right), r.width / 3)
+        var right = "run: \(runLabel) "
+        var rw = min(DisplayWidth.of(right), r.width / 3)
+        if case .ready(let info) = availability, let backbone = info.backbone {
+            // A pretrained LLM's run says which one, beside the preset (unless the run's
+            // name already says it, as the default "<dataset>-smol" does). The dataset's
+            // counts give way first, then the run's name: the backbone stays whole.
+            let named = runLabel.split(whereSeparator: { $0 == "-" || $0 == " " }).contains { $0 == info.preset }
+            let preset = named ? "" : " · preset \(info.preset)"
+            let room = max(r.width / 3, r.width - DisplayWidth.of(" userllm-tui  \(ds.name)") - 1)
+            // Below ~10 columns of the run's name, the preset goes too (the backbone says most of it).
+            var suffix = "\(preset) · \(backbone) "
+            if room - DisplayWidth.of("run: \(suffix)") < min(10, DisplayWidth.of(runLabel)) { suffix = " · \(backbone) " }
+            rw = min(DisplayWidth.of("run: \(runLabel)\(suffix)"), room)
+            let label = DisplayWidth.truncate(runLabel, to: max(1, rw - DisplayWidth.of("run: \(suffix)")), ellipsis: theme.glyphs.ellipsis)
+            right = "run: \(label)\(suffix)"
+        }
         if DisplayWidth.of(left) > r.width - rw - 1 {
             left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.events.count)) events"
         }
+        if DisplayWidth.of(left) > r.width - rw - 1 && rw > r.width / 3 { left = " userllm-tui  \(ds.name)" }
         canvas.put(left, x: r.x, y: r.y, style: s, maxWidth: r.width - rw - 1)
         canvas.putPadded(right, x: r.maxX - rw, y: r.y, width: rw, style: s, alignRight: true, ellipsis: theme.glyphs.ellipsis)
     }

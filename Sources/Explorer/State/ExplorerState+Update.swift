@@ -206,7 +206,7 @@ extension ExplorerState {
     /// attention keys wrap and clamp correctly. Call after each snapshot.
     public mutating func adopt(_ snapshot: RunnerSnapshot) {
         if case .ready(let info) = snapshot.availability {
-            attentionLayers = info.crossAttentionLayers
+            attentionLayers = info.crossAttentionLayers.count
             attentionHeads = info.crossAttentionHeads
         }
         if case .done(let cap)? = snapshot.attention {
