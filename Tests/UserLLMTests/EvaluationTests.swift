@@ -153,8 +153,9 @@ final class EvaluationTests: XCTestCase {
         XCTAssertNil(report.rows[1].trainingSeconds)
         XCTAssertEqual(report.rows[2].trainingSeconds, stages["encoder"]?.seconds)
         let table = report.table()
-        XCTAssertEqual(Array(table.header.suffix(2)), ["train s", "train examples"])
-        XCTAssertEqual(table.rows[0].last, "96")
+        XCTAssertEqual(Array(table.header.suffix(3)), ["train s", "train examples", "train peak"])
+        XCTAssertEqual(table.rows[0].dropLast().last, "96")
+        XCTAssertTrue(table.rows[0].last?.hasSuffix(" MiB") == true, "the finetuning's peak memory: \(table.rows[0])")
 
         let predictor = Predictor(trained: try context.loadModel(choice))
         func flops(_ beams: Int?) -> (nextItem: Double, genre: Double) {

@@ -108,24 +108,27 @@ final class DecodeStep {
     /// from their quantised blocks; LoRA adapters are merged into their projection.
     func bind(_ model: LanguageModel) {
         let frozen = model.frozenQuantizedWeights
-        func weight(_ layer: Linear, _ name: String) -> DecodeWeight {
+        // Names are built only for a model with frozen matrices: binding a from-scratch model
+        // stays free of string work (tests count a search's allocations around it).
+        func weight(_ layer: Linear, _ name: @autoclosure () -> String) -> DecodeWeight {
             precondition(layer.bias == nil, "the decoding step assumes the model's bias-free projections")
             if let lora = layer as? LoRALinear { return .dense(lora.merged().weight) }
-            return frozen[name].map(DecodeWeight.quantized) ?? .dense(layer.weight)
+            if !frozen.isEmpty, let q = frozen[name()] { return .quantized(q) }
+            return .dense(layer.weight)
         }
         finalNorm = model.norm.weight
         embedding = model.tokenEmbedding.weight
-        head = frozen["tok_emb.weight"].map(DecodeWeight.quantized) ?? .dense(embedding)
+        head = frozen.isEmpty ? .dense(embedding) : frozen["tok_emb.weight"].map(DecodeWeight.quantized) ?? .dense(embedding)
         blocks = model.blocks.enumerated().map { i, b in
             guard let attnNorm = b.attnNorm as? RMSNorm, let mlpNorm = b.mlpNorm as? RMSNorm, let mlp = b.mlp as? SwiGLUMLP else {
                 preconditionFailure("the decoding step runs Llama-style blocks (RMSNorm, SwiGLU)")
             }
-            let p = "blocks.\(i)."
+            func p(_ name: String) -> String { "blocks.\(i).\(name)" }
             return Block(attnNorm: attnNorm.weight, mlpNorm: mlpNorm.weight,
-                         wq: weight(b.attn.wq, p + "attn.wq.weight"), wk: weight(b.attn.wk, p + "attn.wk.weight"),
-                         wv: weight(b.attn.wv, p + "attn.wv.weight"), wo: weight(b.attn.wo, p + "attn.wo.weight"),
-                         w1: weight(mlp.w1, p + "mlp.w1.weight"), w2: weight(mlp.w2, p + "mlp.w2.weight"),
-                         w3: weight(mlp.w3, p + "mlp.w3.weight"), crossNorm: b.xattn?.norm.weight,
+                         wq: weight(b.attn.wq, p("attn.wq.weight")), wk: weight(b.attn.wk, p("attn.wk.weight")),
+                         wv: weight(b.attn.wv, p("attn.wv.weight")), wo: weight(b.attn.wo, p("attn.wo.weight")),
+                         w1: weight(mlp.w1, p("mlp.w1.weight")), w2: weight(mlp.w2, p("mlp.w2.weight")),
+                         w3: weight(mlp.w3, p("mlp.w3.weight")), crossNorm: b.xattn?.norm.weight,
                          crossQ: b.xattn.map { weight($0.attn.wq, "").dense! }, crossO: b.xattn.map { weight($0.attn.wo, "").dense! },
                          gate: b.xattn.map { Foundation.tanh($0.gate.pointer[0]) } ?? 0)
         }
