@@ -36,6 +36,28 @@ final class StepPaceTests: XCTestCase {
         XCTAssertEqual(StepPace.validationsLeft(done: 3, total: 10, every: 0), 1)
     }
 
+    /// A time budget stops training where the clock says it is spent, after a validation
+    /// there (the best weights are kept as at any stop).
+    func testTimeBudgetStopsAfterAValidation() throws {
+        var now = 0.0
+        let w = Tensor(shape: [2], values: [0.5, -0.25], requiresGrad: true)
+        var config = TrainerConfig(steps: 40, batchSize: 1, learningRate: 1e-2, warmupSteps: 0,
+                                   evalEvery: 0, evalBatches: 1, patience: 0)
+        config.timeBudgetSeconds = 10
+        let trainer = Trainer(name: "budget", parameters: [("w", w)], config: config, directory: nil)
+        trainer.clock = { now }
+        var validations: [Int] = []
+        var steps = 0
+        let result = try trainer.train(step: { s in
+            now += 1
+            steps = s + 1
+            return ((w * w).sum(), 1)
+        }, validate: { validations.append(steps); return 0 })
+        XCTAssertEqual(result.steps, 10)
+        XCTAssertEqual(validations, [10])
+        XCTAssertTrue(result.stoppedEarly)
+    }
+
     /// Through the Trainer: a fake clock advanced by the step closure (1 s for 20 steps,
     /// then 7 s), the reported ETA each step.
     func testTrainerReportsTheRecentPace() throws {

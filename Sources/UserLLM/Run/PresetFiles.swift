@@ -334,7 +334,8 @@ enum PresetFiles {
       "gradClip": 1.0,
       "evalEvery": 20,
       "evalBatches": 2,
-      "patience": 3
+      "patience": 3,
+      "timeBudgetSeconds": 900
     }
   },
   "seed": 0

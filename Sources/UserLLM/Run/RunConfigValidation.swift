@@ -115,6 +115,9 @@ public enum RunConfigValidation {
         try c.range("\(key).evalBatches", t.evalBatches, 0...1_000_000)
         try c.range("\(key).patience", t.patience, 0...1_000_000)
         if let g = t.gateLearningRateScale { try c.finite("\(key).gateLearningRateScale", g, positive: true) }
+        if let b = t.timeBudgetSeconds, !(b.isFinite && b > 0) {
+            throw c.fail("\(key).timeBudgetSeconds", "\(b)", "a finite number of seconds > 0, or no key")
+        }
     }
 
     // MARK: Memory

@@ -63,6 +63,7 @@ public final class Trainer {
         var tokens = 0
         var s = state.step
         var pace = StepPace()
+        let budgetStart = clock()
         while s < config.steps {
             if TrainingInterrupt.isRequested {
                 try saveResume(state)
@@ -93,7 +94,8 @@ public final class Trainer {
                                          tokensPerSecond: pace.tokensPerSecond, eta: 0, validationLoss: nil)
             var line = "\(name) step \(s)/\(config.steps) loss \(String(format: "%.4f", lossValue)) lr \(String(format: "%.2e", lr)) tok/s \(Int(report.tokensPerSecond))"
             var stop = false
-            if (config.evalEvery > 0 && s % config.evalEvery == 0) || s == config.steps {
+            let outOfTime = config.timeBudgetSeconds.map { clock() - budgetStart >= $0 } ?? false
+            if (config.evalEvery > 0 && s % config.evalEvery == 0) || s == config.steps || outOfTime {
                 let validationStart = clock()
                 let v = try Autograd.noGrad { try validate() }
                 pace.addValidation(seconds: clock() - validationStart)
@@ -115,6 +117,11 @@ public final class Trainer {
                                   validations: StepPace.validationsLeft(done: s, total: config.steps, every: config.evalEvery))
             log?(line)
             progress?(report)
+            if outOfTime && !stop {
+                result.stoppedEarly = true
+                log?("\(name) stopped at step \(s): its time budget of \(Int(config.timeBudgetSeconds ?? 0)) s is spent")
+                break
+            }
             if stop {
                 result.stoppedEarly = true
                 log?("\(name) early stop at step \(s): no better validation loss in \(config.patience) evaluations")

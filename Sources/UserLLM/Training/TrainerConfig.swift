@@ -25,6 +25,11 @@ public struct TrainerConfig: Codable, Equatable, Sendable {
     /// leaves tanh(gate) < 0.01 and the xattn model never reads the user (small, ml-100k);
     /// ×100 opens the top layers' gates to ~0.3–0.4 within the stage.
     public var gateLearningRateScale: Float?
+    /// Stop (after a last validation) once training has taken this many seconds, whatever
+    /// step it reached; nil: no limit. For comparisons at equal wall-clock budget: the
+    /// `smol` preset gives TP the time an embedding model's finetuning takes, since one TP
+    /// step on 1,500-token prompts costs ~20 of theirs.
+    public var timeBudgetSeconds: Double?
 
     public init(steps: Int, batchSize: Int, learningRate: Float, warmupSteps: Int, weightDecay: Float = 0.1,
                 gradClip: Float = 1.0, evalEvery: Int, evalBatches: Int, patience: Int,
