@@ -44,10 +44,12 @@ public struct FeatureVocabularies: Codable, Sendable, Equatable {
         return rating.id(Self.ratingToken(r))
     }
 
-    /// Saves to `<directory>/vocab-<feature>.json` (atomically).
+    /// Saves to `<directory>/vocab-<feature>.json` (each file atomically). The item
+    /// vocabulary goes last: readers take `vocab-item.json` as the sign that the set is
+    /// there (the explorer opens a run while its first stage is still writing it).
     public func save(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for v in all { try v.save(to: directory.appendingPathComponent("vocab-\(v.feature).json")) }
+        for v in [category, rating, item] { try v.save(to: directory.appendingPathComponent("vocab-\(v.feature).json")) }
     }
 
     public static func load(from directory: URL, domain: Domain) throws -> FeatureVocabularies {
