@@ -85,6 +85,9 @@ public final class TrainingPipeline {
         onStage?(name, true)
         run.appendLog("stage \(name) start")
         let result = try body()
+        // Re-read first: another `userllm train` on this run may have finished a stage
+        // meanwhile (read once at start, our copy would drop its entry when written back).
+        if let latest = try? run.readMetrics() { metrics.stages.merge(latest.stages) { ours, _ in ours } }
         metrics.stages[name] = result
         try run.writeMetrics(metrics)
         run.appendLog("stage \(name) done in \(String(format: "%.1f", result.seconds)) s")
