@@ -15,7 +15,17 @@ final class TerminalTypeTests: XCTestCase {
             throw XCTSkip("userllm-tui not built")
         }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("util-linux script missing") }
-        let data = root.appendingPathComponent("Tests/Fixtures/timelines/ml-csv-bad").path
+        // The fixture's files are committed as <name>.input (nothing in the repository looks
+        // like a dataset): the explorer reads a copy under the real names.
+        let fixture = root.appendingPathComponent("Tests/Fixtures/timelines/ml-csv-bad")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("userllm-term-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        for name in try FileManager.default.contentsOfDirectory(atPath: fixture.path) {
+            let real = name.hasSuffix(".input") ? String(name.dropLast(".input".count)) : name
+            try FileManager.default.copyItem(at: fixture.appendingPathComponent(name), to: copy.appendingPathComponent(real))
+        }
+        let data = copy.path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         p.arguments = ["-qec", "'\(bin.path)' --data-dir '\(data)' --no-train", "/dev/null"]

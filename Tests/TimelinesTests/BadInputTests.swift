@@ -4,7 +4,10 @@ import Timelines
 
 /// Malformed input: lenient loads skip and report file, line and reason; strict stops.
 final class BadInputTests: XCTestCase {
-    func fixture(_ name: String) -> URL { TestData.fixtures.appendingPathComponent(name) }
+    func fixture(_ name: String) -> URL {
+        let folder = TestData.fixtures.appendingPathComponent(name)
+        return (try? TestData.materialized(folder)) ?? folder
+    }
 
     func reasons(_ ds: Dataset) -> [String] { ds.report.issues.map(\.description) }
 

@@ -21,6 +21,25 @@ enum TestData {
 
     static var fixtures: URL { packageRoot.appendingPathComponent("Tests/Fixtures/timelines") }
 
+    /// Fixture files that stand in for a dataset's own files (ratings.csv, …) are committed
+    /// as `<name>.input`, so that nothing in the repository looks like a dataset; this
+    /// copies such a folder to a temporary one under the real names (once per process).
+    static func materialized(_ folder: URL) throws -> URL {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        guard names.contains(where: { $0.hasSuffix(inputSuffix) }) else { return folder }
+        let copy = FileManager.default.temporaryDirectory
+            .appendingPathComponent("userllm-fixture-\(ProcessInfo.processInfo.processIdentifier)-\(folder.lastPathComponent)")
+        if FileManager.default.fileExists(atPath: copy.path) { return copy }
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for name in names {
+            let target = name.hasSuffix(inputSuffix) ? String(name.dropLast(inputSuffix.count)) : name
+            try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: copy.appendingPathComponent(target))
+        }
+        return copy
+    }
+
+    static let inputSuffix = ".input"
+
     /// MovieLens-100K must be there (missing = failure).
     static func required(_ name: String) throws -> URL {
         let dir = root.appendingPathComponent(name)

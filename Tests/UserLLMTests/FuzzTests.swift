@@ -69,8 +69,15 @@ final class FuzzTests: XCTestCase {
         XCTAssertEqual(stats.tried, iterations)
     }
 
+    /// A committed fixture file's name as the reader expects it: files that stand in for a
+    /// dataset's own (ratings.csv, …) are kept as `<name>.input`, so that nothing in the
+    /// repository looks like a dataset.
+    static func datasetFileName(_ committed: String) -> String {
+        committed.hasSuffix(".input") ? String(committed.dropLast(".input".count)) : committed
+    }
+
     /// The kept inputs: each file in Tests/Fixtures/fuzz/<target>/<case>/ replaces the
-    /// target's file of the same name; the case's EXPECT file says "read" (a lenient
+    /// target's file of the same name (see `datasetFileName`); the case's EXPECT file says "read" (a lenient
     /// dataset load skips the bad lines; HardeningTests checks which and why) or "refused".
     func testRegressionInputs() throws {
         let root = PipelineFixture.packageRoot.appendingPathComponent("Tests/Fixtures/fuzz")
@@ -86,7 +93,7 @@ final class FuzzTests: XCTestCase {
                 for name in try FileManager.default.contentsOfDirectory(atPath: caseDir.path) {
                     let bytes = try Data(contentsOf: caseDir.appendingPathComponent(name))
                     if name == "EXPECT" { expected = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
-                    else { files[name] = [UInt8](bytes) }
+                    else { files[Self.datasetFileName(name)] = [UInt8](bytes) }
                 }
                 let outcome = try run(target, files, label: "regression \(target.name)/\(c)")
                 switch outcome {
@@ -211,7 +218,7 @@ final class FuzzTests: XCTestCase {
         func folder(_ url: URL) throws -> [String: [UInt8]] {
             var files: [String: [UInt8]] = [:]
             for n in try FileManager.default.contentsOfDirectory(atPath: url.path) {
-                files[n] = try [UInt8](Data(contentsOf: url.appendingPathComponent(n)))
+                files[Self.datasetFileName(n)] = try [UInt8](Data(contentsOf: url.appendingPathComponent(n)))
             }
             return files
         }

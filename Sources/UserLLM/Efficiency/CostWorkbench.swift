@@ -34,6 +34,8 @@ public final class CostWorkbench {
     private let trainedRun: Bool
     private var models: [String: UserLLMModel] = [:]
     private var contexts: [Int: RunContext] = [:]
+    /// The backbone file, opened (and hashed) once for every history length's context.
+    private let backbone: Backbone?
 
     /// Untrained weights of `preset` on `dataset`, for windows up to `maxEvents` events; with
     /// a backbone, its real LLM weights and tokenizer (the fusion layers untrained).
@@ -43,9 +45,11 @@ public final class CostWorkbench {
         self.maxEvents = maxEvents
         if let name = preset.backbone {
             let backbone = try Backbone(name: name, llm: preset.llm, expectedSHA256: nil)
+            self.backbone = backbone
             self.tokenizer = backbone.tokenizer.tokenizer
             weightsSource = "\(name) (\(backbone.file.url.lastPathComponent)), fusion untrained"
         } else {
+            backbone = nil
             self.tokenizer = tokenizer ?? Self.trainTokenizer(dataset, vocabSize: preset.tokenizerVocabSize)
             weightsSource = "untrained preset \(preset.name)"
         }
@@ -57,6 +61,7 @@ public final class CostWorkbench {
     /// A trained run's weights, tokenizer and vocabularies (its dataset unless given).
     public init(run url: URL, dataset: Dataset? = nil, maxEvents: Int) throws {
         let context = try RunContext.open(url, dataset: dataset)
+        backbone = context.backbone
         guard let tokenizer = context.tokenizer else { throw RunError.badRun("\(context.run.tokenizerURL.path) does not exist") }
         preset = context.config.preset
         self.dataset = context.dataset
@@ -83,7 +88,7 @@ public final class CostWorkbench {
         if let c = contexts[length] { return c }
         var config = runConfig
         config.preset.windowLength = length
-        let c = try RunContext(run: run, config: config, dataset: dataset)
+        let c = try RunContext(run: run, config: config, dataset: dataset, backbone: backbone)
         if c.tokenizer == nil { c.setTokenizer(tokenizer) }
         contexts[length] = c
         return c
@@ -109,7 +114,7 @@ public final class CostWorkbench {
         config.encoder.maxEvents = max(config.encoder.maxEvents, maxEvents)
         let vocabularies = try context(length: maxEvents).vocabularies
         let model = UserLLMModel(config: config, vocabularies: vocabularies, seed: preset.seed)
-        if let backbone = try context(length: maxEvents).backbone { try backbone.loadWeights(into: model.languageModel) }
+        if let backbone { try backbone.loadWeights(into: model.languageModel) }
         if trainedRun, let url = checkpoint(for: choice) {
             model.apply(url.strategy, lora: preset.lora, seed: preset.seed)
             // A backbone run's checkpoints hold only what trained; the rest is the file's.

@@ -35,6 +35,15 @@ public final class Backbone {
         chat = try tokenizer.chatTemplate()
     }
 
+    /// This backbone, reused for a run that names `name` and may have recorded a sha256.
+    func checked(name wanted: String, expectedSHA256: String?) throws -> Backbone {
+        guard wanted == name else { throw RunError.badRun("backbone \(name) given for a run of \(wanted)") }
+        if let expectedSHA256, expectedSHA256 != sha256 {
+            throw RunError.badRun("\(file.url.path) has sha256 \(sha256), but this run was trained with the file whose sha256 is \(expectedSHA256)")
+        }
+        return self
+    }
+
     /// The preset's `llm` must describe the file's model; the fusion keys (cross-attention,
     /// its layers, init) and a shorter context are the preset's own choice.
     static func check(_ llm: LanguageModelConfig, against model: LanguageModelConfig, file: String) throws {

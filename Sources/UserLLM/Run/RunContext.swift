@@ -18,7 +18,10 @@ public final class RunContext {
 
     /// `dataset`: an already loaded dataset (tests, the explorer); otherwise it is loaded
     /// from the config's name and data dir.
-    public init(run: RunDirectory, config: RunConfig, dataset: Dataset? = nil) throws {
+    /// `backbone`: the preset's backbone, already opened (the cost workbench makes one
+    /// context per history length); checked against the run's recorded sha256 like a file
+    /// opened here.
+    public init(run: RunDirectory, config: RunConfig, dataset: Dataset? = nil, backbone opened: Backbone? = nil) throws {
         self.run = run
         self.config = config
         let ds = try dataset ?? Dataset.load(named: config.dataset, dataDir: config.dataDir.map { URL(fileURLWithPath: $0) })
@@ -32,7 +35,8 @@ public final class RunContext {
         }
         features = EventFeatures(dataset: ds, vocabularies: vocabularies)
         if let name = config.preset.backbone {
-            let b = try Backbone(name: name, llm: config.preset.llm, expectedSHA256: config.backboneSHA256)
+            let b = try opened.map { try $0.checked(name: name, expectedSHA256: config.backboneSHA256) }
+                ?? Backbone(name: name, llm: config.preset.llm, expectedSHA256: config.backboneSHA256)
             self.config.backboneSHA256 = b.sha256
             backbone = b
             tokenizer = b.tokenizer.tokenizer
