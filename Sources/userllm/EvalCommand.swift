@@ -117,6 +117,9 @@ struct EvalCommand: ParsableCommand {
         let table = report.table()
         print(markdown ? TextTable.markdown(table.header, table.rows) : TextTable.render(table.header, table.rows))
         print("\n\(report.footnote)")
+        if let samples = report.reviewSamplesText {
+            print("\nGenerated reviews beside the real ones (the first users)\n\n\(samples)")
+        }
         if !report.exactRanking.isEmpty {
             let c = report.exactRankingTable()
             print("\nNext-item search against the exact ranking (every title scored by its full log-probability)\n")

@@ -172,6 +172,47 @@ final class QuantGemmTests: XCTestCase {
         }
     }
 
+    /// The autograd product with a frozen quantised weight (`Tensor.matmul(_:quantized:)`, a
+    /// pretrained backbone's layers under `enc`, `proj` and `lora`) equals the f32 product
+    /// with the dequantised weight, forward and backward, on the few-rows kernels and the
+    /// sgemm path, with W whole and cut in slices; and its gradient passes finite differences.
+    func testQuantizedMatmulMatchesTheDenseProductForwardAndBackward() throws {
+        let (n, k) = (70, 64)
+        for type in [BlockType.q8_0, .q4_1] {
+            let blocks = quantize(values(n * k, seed: 5), rows: n, columns: k, type: type)
+            try blocks.withUnsafeBytes { bp in
+                let q = try QuantizedMatrix(type: type, rows: n, columns: k, bytes: bp, owner: nil)
+                let dense = Tensor.empty([n, k])
+                q.dequantize(rows: 0..<n, into: dense.pointer)
+                for m in [3, QuantizedMatrix.sgemmRows + 5] {
+                    // Whole, and 16-row slices (70 = 4 × 16 + 6: the last slice is short).
+                    for slice in [Tensor.quantizedSliceFloats, 16 * k] {
+                        let upstream = Tensor(shape: [1, m, n], values: values(m * n, seed: 9))
+                        let x = Tensor(shape: [1, m, k], values: values(m * k, seed: UInt64(m)), requiresGrad: true)
+                        let y = Tensor.matmul(x, quantized: q, sliceFloats: slice)  // (1, m, n)
+                        y.backward(upstream)
+                        let xd = Tensor(shape: [1, m, k], values: x.scalars, requiresGrad: true)
+                        let yd = Tensor.matmul(xd, dense, transposeB: true)
+                        yd.backward(upstream)
+                        XCTAssertEqual(y.shape, [1, m, n])
+                        let what = "\(type) m \(m) slice \(slice)"
+                        for (a, b) in zip(y.scalars, yd.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * (1 + abs(b)), what) }
+                        let (g, gd) = (try XCTUnwrap(x.grad).scalars, try XCTUnwrap(xd.grad).scalars)
+                        for (a, b) in zip(g, gd) { XCTAssertEqual(a, b, accuracy: 1e-4 * (1 + abs(b)), what) }
+                    }
+                }
+                let x = Tensor(shape: [2, k], values: values(2 * k, seed: 11), requiresGrad: true)
+                XCTAssertTrue(GradientCheck.mismatches([x]) { Tensor.matmul($0[0], quantized: q, sliceFloats: 16 * k) }.isEmpty, "\(type)")
+                // The frozen embedding: rows dequantised, no gradient.
+                let rows = Tensor.embedding(q, ids: [4, 0, 69], shape: [3])
+                XCTAssertEqual(rows.shape, [3, k])
+                XCTAssertEqual(Array(rows.scalars[..<k]), Array(dense.scalars[(4 * k)..<(5 * k)]))
+                XCTAssertEqual(Array(rows.scalars[(2 * k)...]), Array(dense.scalars[(69 * k)...]))
+                XCTAssertFalse(rows.requiresGrad)
+            }
+        }
+    }
+
     func testLayoutErrorsAreReported() throws {
         let bytes = [UInt8](repeating: 0, count: 40)
         try bytes.withUnsafeBytes { bp in

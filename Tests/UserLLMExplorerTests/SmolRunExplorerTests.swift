@@ -115,6 +115,31 @@ final class SmolRunExplorerTests: XCTestCase {
         XCTAssertTrue(tokenizer.decode(answer.tokens, skipSpecial: true).contains("Paris"), tokenizer.decode(answer.tokens))
     }
 
+    /// `eval` on review generation keeps the first users' generated reviews beside their
+    /// real ones (JSON and the printed text), as the predictor writes them.
+    func testEvaluationKeepsGeneratedReviewsBesideTheRealOnes() throws {
+        let (backend, _) = try open()
+        let choice = try XCTUnwrap(backend.choices["tp-zeroshot"])
+        let evaluator = Evaluator(context: backend.context)
+        let report = try evaluator.evaluate(models: [choice], options: EvaluationOptions(tasks: [.review], limit: 4, baselines: false))
+        let result = try XCTUnwrap(report.rows.first?.result(.review))
+        XCTAssertEqual(result.examples, 4)
+        XCTAssertEqual(result.samples.count, ReviewSample.perModel)
+        let p = try backend.predictor("tp-zeroshot")
+        let examples = evaluator.examples(.review, limit: 4)
+        for (sample, ex) in zip(result.samples, examples) {
+            XCTAssertEqual(sample.user, ex.user)
+            XCTAssertEqual(sample.real, p.reviewReference(ex))
+            XCTAssertEqual(sample.generated, p.predict(ex).answers.first?.text, "greedy decoding is deterministic")
+            XCTAssertFalse(sample.real.isEmpty)
+        }
+        let decoded = try JSONDecoder().decode(EvaluationReport.self, from: report.json())
+        XCTAssertEqual(decoded.rows.first?.result(.review)?.samples, result.samples)
+        let text = try XCTUnwrap(report.reviewSamplesText)
+        XCTAssertTrue(text.contains("real: \"\(result.samples[0].real)\""), text)
+        XCTAssertTrue(text.contains("\(choice.name): \"\(result.samples[0].generated)\""), text)
+    }
+
     /// The screen a user gets (120×32): the title names the backbone beside the preset,
     /// the gate view has a bar per cross-attention layer labelled 0, 10, 20.
     func testScreenNamesTheBackboneAndLabelsRealLayers() throws {

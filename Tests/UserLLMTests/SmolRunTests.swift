@@ -95,6 +95,8 @@ final class SmolRunTests: XCTestCase {
             for (prefix, shouldMove) in groups {
                 XCTAssertEqual(moved.contains { $0.hasPrefix(prefix) }, shouldMove, "\(choice.name): \(prefix) moved?")
             }
+            // What does not train stays in the file's blocks, with no f32 copy.
+            XCTAssertEqual(trained.languageModel.quantizedWeights.count, choice.strategy == .full ? 0 : 30 * 7 + 1, choice.name)
             if choice.mode == .xattn {
                 XCTAssertTrue(trained.languageModel.gateValues.contains { $0 != 0 }, "\(choice.name): gates stayed shut")
                 XCTAssertEqual(trained.languageModel.gateValues.count, 3)
@@ -109,8 +111,8 @@ final class SmolRunTests: XCTestCase {
         }
     }
 
-    /// A frozen backbone decodes from its quantised blocks (5× fewer bytes per step) with the
-    /// logits of its f32 copy, to float rounding.
+    /// A frozen backbone keeps the file's quantised blocks and drops its f32 copy (only the
+    /// norms stay f32); decoding reads the blocks with the f32 copy's logits, to float rounding.
     func testFrozenWeightsDecodeFromTheirQuantizedBlocks() throws {
         let context = try pipeline().context
         let model = try context.startingModel(ModelChoice(mode: .tp, strategy: .zeroShot), training: false).languageModel
@@ -125,13 +127,48 @@ final class SmolRunTests: XCTestCase {
             return decoder.step([11, 9, 30]).scalars
         }
         let dense = stepLogits()
-        model.frozenQuantizedWeights = try XCTUnwrap(context.backbone).quantizedMatrices(layers: 30)
-        XCTAssertEqual(model.frozenQuantizedWeights.count, 30 * 7 + 1, "7 matrices per layer and the tied head")
+        XCTAssertEqual(model.keepQuantized(try XCTUnwrap(context.backbone).quantizedMatrices(layers: 30)), 30 * 7 + 1,
+                       "7 matrices per layer and the tied head")
+        XCTAssertEqual(model.quantizedWeights.count, 30 * 7 + 1)
+        XCTAssertEqual(model.parameterCount, 30 * 2 * 576 + 576, "only the norms stay f32")
         let quantized = stepLogits()
         let scale = dense.map(abs).max() ?? 1
         let worst = zip(dense, quantized).map { abs($0 - $1) }.max() ?? .nan
         XCTAssertLessThan(worst / scale, 1e-4, "quantised decoding drifted from the f32 copy")
         XCTAssertEqual(dense.firstIndex(of: dense.max()!), quantized.firstIndex(of: quantized.max()!))
+    }
+
+    /// Training with the frozen LLM in quantised blocks (`enc`, `proj`, `lora`) computes the
+    /// loss and the trainable parameters' gradients of training with its f32 copy.
+    func testFrozenQuantizedTrainingMatchesTheF32Copy() throws {
+        let context = try pipeline().context
+        let examples = Array(context.builder.examples(.nextItem, .train).prefix(2))
+        let prompts = try context.promptBuilder(mode: .xattn)
+        let events = EventBatch(examples: examples, builder: context.builder, features: context.features)
+        for strategy in [TrainingStrategy.enc, .lora] {
+            let choice = ModelChoice(mode: .xattn, perceiver: true, strategy: strategy)
+            func lossAndGradients(quantized: Bool) throws -> (Float, [String: [Float]]) {
+                let model = try context.startingModel(choice, training: true)
+                model.apply(strategy, lora: context.config.preset.lora, seed: context.config.preset.seed)
+                if quantized { model.languageModel.keepQuantized(try XCTUnwrap(context.backbone).quantizedMatrices(layers: 30)) }
+                let loss = model.loss(prompts.batch(examples), events: events)
+                loss.backward()
+                let grads = model.parameters().filter(\.1.requiresGrad).compactMap { name, p in p.grad.map { (name, $0.scalars) } }
+                return (loss.item, Dictionary(uniqueKeysWithValues: grads))
+            }
+            let (f32Loss, f32Grads) = try lossAndGradients(quantized: false)
+            let (qLoss, qGrads) = try lossAndGradients(quantized: true)
+            XCTAssertEqual(qLoss, f32Loss, accuracy: 1e-4 * abs(f32Loss), "\(strategy)")
+            XCTAssertEqual(Set(qGrads.keys), Set(f32Grads.keys), "\(strategy): the same parameters train")
+            XCTAssertTrue(qGrads.keys.contains("llm.blocks.10.xattn.gate"))
+            if strategy == .lora { XCTAssertTrue(qGrads.keys.contains("llm.blocks.5.attn.wq.lora_A")) }
+            for (name, g) in f32Grads {
+                let q = try XCTUnwrap(qGrads[name])
+                let scale = max(g.map(abs).max() ?? 0, 1e-6)
+                let worst = zip(g, q).map { abs($0 - $1) }.max() ?? .nan
+                XCTAssertLessThan(worst / scale, 1e-3, "\(strategy): \(name)'s gradient")
+            }
+        }
     }
 
     /// A run remembers its file by sha256 and will not open with another.

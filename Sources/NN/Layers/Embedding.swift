@@ -5,8 +5,10 @@ import Tensor
 public final class Embedding: Module {
     public let count: Int
     public let dim: Int
-    /// (count, dim)
-    public let weight: Tensor
+    /// (count, dim); an empty placeholder once the table is kept quantised.
+    public private(set) var weight: Tensor
+    /// The table as quantised blocks (`keepQuantized`): frozen, never copied to f32.
+    public private(set) var quantizedWeight: QuantizedMatrix?
 
     public init(_ count: Int, _ dim: Int, std: Float = 0.02, generator: inout SeededGenerator) {
         self.count = count
@@ -16,8 +18,17 @@ public final class Embedding: Module {
 
     /// ids laid out as `shape` (e.g. (B, T)) → (shape..., dim).
     public func callAsFunction(_ ids: [Int32], shape: [Int]) -> Tensor {
-        Tensor.embedding(weight, ids: ids, shape: shape)
+        quantizedWeight.map { Tensor.embedding($0, ids: ids, shape: shape) } ?? Tensor.embedding(weight, ids: ids, shape: shape)
     }
 
-    public func parameters() -> [(String, Tensor)] { [("weight", weight)] }
+    /// From now on the table is `blocks` (holding what `weight` holds, dequantised) and stays
+    /// frozen: the f32 copy is dropped and `parameters()` no longer lists it.
+    public func keepQuantized(_ blocks: QuantizedMatrix) {
+        precondition(blocks.rows == count && blocks.columns == dim,
+                     "quantised (\(blocks.rows), \(blocks.columns)) for an embedding of (\(count), \(dim))")
+        quantizedWeight = blocks
+        weight = Tensor.empty([0, dim])
+    }
+
+    public func parameters() -> [(String, Tensor)] { quantizedWeight == nil ? [("weight", weight)] : [] }
 }

@@ -9,10 +9,12 @@ import Tensor
 public class Linear: Layer {
     public let inFeatures: Int
     public let outFeatures: Int
-    /// (out, in)
-    public let weight: Tensor
+    /// (out, in); an empty placeholder once the weight is kept quantised.
+    public private(set) var weight: Tensor
     /// (out), or nil for a bias-free layer.
     public let bias: Tensor?
+    /// The weight as quantised blocks (`keepQuantized`): frozen, never copied to f32.
+    public private(set) var quantizedWeight: QuantizedMatrix?
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, std: Float = 0.02,
                 generator: inout SeededGenerator) {
@@ -33,15 +35,43 @@ public class Linear: Layer {
         self.bias = bias
     }
 
+    /// A frozen layer whose weight (out, in) is `blocks` (see `keepQuantized`).
+    public init(quantized blocks: QuantizedMatrix, bias: Tensor?) {
+        precondition(bias == nil || bias!.shape == [blocks.rows], "Linear bias \(bias!.shape) does not match \(blocks.rows) outputs")
+        outFeatures = blocks.rows
+        inFeatures = blocks.columns
+        weight = Tensor.empty([0, blocks.columns])
+        quantizedWeight = blocks
+        self.bias = bias
+    }
+
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inFeatures, "Linear(\(inFeatures) → \(outFeatures)) got input \(x.shape)")
         // (..., in) × (out, in)ᵀ: the leading axes fold into one sgemm.
-        let y = Tensor.matmul(x, weight, transposeB: true)
+        let y = quantizedWeight.map { Tensor.matmul(x, quantized: $0) } ?? Tensor.matmul(x, weight, transposeB: true)
         return bias.map { y + $0 } ?? y
     }
 
+    /// From now on the weight is `blocks` (which must hold what `weight` holds, dequantised)
+    /// and stays frozen: the f32 copy is dropped, and `parameters()` no longer lists it (it
+    /// is not an f32 tensor any more; a pretrained backbone's file has it).
+    public func keepQuantized(_ blocks: QuantizedMatrix) {
+        precondition(blocks.rows == outFeatures && blocks.columns == inFeatures,
+                     "quantised (\(blocks.rows), \(blocks.columns)) for Linear(\(inFeatures) → \(outFeatures))")
+        quantizedWeight = blocks
+        weight = Tensor.empty([0, inFeatures])
+    }
+
+    /// The weight in f32: itself, or a fresh dequantisation of the blocks.
+    public func denseWeight() -> Tensor {
+        guard let q = quantizedWeight else { return weight }
+        let w = Tensor.empty([outFeatures, inFeatures])
+        q.dequantize(rows: 0..<outFeatures, into: w.pointer)
+        return w
+    }
+
     public func parameters() -> [(String, Tensor)] {
-        var params = [("weight", weight)]
+        var params = quantizedWeight == nil ? [("weight", weight)] : []
         if let bias { params.append(("bias", bias)) }
         return params
     }

@@ -26,7 +26,11 @@ public final class LoRALinear: Linear {
         loraA = Tensor.uniform([rank, base.inFeatures], low: -bound, high: bound, generator: &generator,
                                requiresGrad: true)
         loraB = Tensor.zeros([base.outFeatures, rank], requiresGrad: true)
-        super.init(weight: base.weight, bias: base.bias)
+        if let q = base.quantizedWeight {
+            super.init(quantized: q, bias: base.bias)
+        } else {
+            super.init(weight: base.weight, bias: base.bias)
+        }
         weight.requiresGrad = false
         bias?.requiresGrad = false
     }
@@ -42,7 +46,7 @@ public final class LoRALinear: Linear {
 
     /// A plain Linear whose weight is W + (alpha / rank)·B·A (a new tensor); same outputs.
     public func merged() -> Linear {
-        let w = weight.copy()
+        let w = quantizedWeight == nil ? weight.copy() : denseWeight()
         // W += scaling · B (out, r) · A (r, in)
         BLAS.gemm(transA: false, transB: false, m: outFeatures, n: inFeatures, k: rank, alpha: scaling,
                   a: loraB.pointer, b: loraA.pointer, beta: 1, c: w.pointer)

@@ -115,7 +115,7 @@ public final class InferenceCostBenchmark {
             seconds: mean(\.seconds), cpuSeconds: mean(\.cpuSeconds), encodeSeconds: mean(\.stats.encodeSeconds),
             prefillSeconds: mean(\.stats.prefillSeconds), decodeSeconds: mean(\.stats.decodeSeconds),
             minSeconds: extremes.min, maxSeconds: extremes.max, decodeSteps: mean { Double($0.stats.decodeSteps) },
-            peakMemoryBytes: peak, weightBytes: trained.model.parameterCount * MemoryLayout<Float>.stride)
+            peakMemoryBytes: peak, weightBytes: trained.model.weightBytes)
         row.decodePasses = mean { Double($0.stats.decodePasses) }
         row.decodeRows = mean { Double($0.stats.decodeRows) }
         return row

@@ -137,6 +137,21 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         return (header, body)
     }
 
+    /// The review rows' generated reviews beside the real ones, grouped by user (nil when
+    /// no row generated reviews).
+    public var reviewSamplesText: String? {
+        let models = rows.compactMap { row in row.result(.review).map { (row.name, $0.samples) } }.filter { !$0.1.isEmpty }
+        guard let first = models.first else { return nil }
+        var lines: [String] = []
+        for sample in first.1 {
+            lines.append("- user \(sample.user), real: \"\(sample.real)\"")
+            for (name, samples) in models {
+                if let mine = samples.first(where: { $0.user == sample.user }) { lines.append("  - \(name): \"\(mine.generated)\"") }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

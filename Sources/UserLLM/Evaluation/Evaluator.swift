@@ -106,13 +106,18 @@ public final class Evaluator {
                 results.append(.ranking(task, metrics, cost: cost, users: exs.map(\.user)))
             case .review:
                 var rouge = RougeSummary()
+                var samples: [ReviewSample] = []
                 for ex in exs {
                     let p = predictor.predict(ex)
-                    rouge.add(prediction: p.answers.first?.text ?? "", reference: predictor.reviewReference(ex))
+                    let (generated, real) = (p.answers.first?.text ?? "", predictor.reviewReference(ex))
+                    rouge.add(prediction: generated, reference: real)
+                    if samples.count < ReviewSample.perModel {
+                        samples.append(ReviewSample(user: ex.user, generated: generated, real: real))
+                    }
                     cost.add(p.stats)
                     tick("\(name) review")
                 }
-                results.append(.review(rouge, cost: cost, users: exs.map(\.user)))
+                results.append(.review(rouge, cost: cost, users: exs.map(\.user), samples: samples))
             }
         }
         return EvaluationRow(name: name, isBaseline: false, results: results)

@@ -18,6 +18,8 @@ public struct TaskResult: Codable, Equatable, Sendable {
     public var perUser: [String: [Double]] = [:]
     /// The user of each example, so two results pair up user by user.
     public var users: [Int32] = []
+    /// Review generation: the first users' generated reviews beside their real ones.
+    public var samples: [ReviewSample] = []
 
     public init(task: TaskKind, examples: Int, metrics: [String: Double], cost: InferenceCost,
                 perUser: [String: [Double]] = [:], users: [Int32] = []) {
@@ -29,12 +31,12 @@ public struct TaskResult: Codable, Equatable, Sendable {
         self.users = users
     }
 
-    private enum CodingKeys: String, CodingKey { case task, examples, metrics, intervals, cost }
+    private enum CodingKeys: String, CodingKey { case task, examples, metrics, intervals, cost, samples }
 
     /// Equal as written to JSON (the per-user values are not).
     public static func == (a: TaskResult, b: TaskResult) -> Bool {
         a.task == b.task && a.examples == b.examples && a.metrics == b.metrics && a.intervals == b.intervals
-            && a.cost == b.cost
+            && a.cost == b.cost && a.samples == b.samples
     }
 
     public init(from decoder: Decoder) throws {
@@ -44,6 +46,17 @@ public struct TaskResult: Codable, Equatable, Sendable {
         metrics = try c.decode([String: Double].self, forKey: .metrics)
         intervals = try c.decodeIfPresent([String: ConfidenceInterval].self, forKey: .intervals) ?? [:]
         cost = try c.decode(InferenceCost.self, forKey: .cost)
+        samples = try c.decodeIfPresent([ReviewSample].self, forKey: .samples) ?? []
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(task, forKey: .task)
+        try c.encode(examples, forKey: .examples)
+        try c.encode(metrics, forKey: .metrics)
+        try c.encode(intervals, forKey: .intervals)
+        try c.encode(cost, forKey: .cost)
+        if !samples.isEmpty { try c.encode(samples, forKey: .samples) }
     }
 
     /// Next-item (or genre) metrics from a ranking accumulator; `users`: the user of each
@@ -60,11 +73,14 @@ public struct TaskResult: Codable, Equatable, Sendable {
                           perUser: perUser, users: users)
     }
 
-    public static func review(_ r: RougeSummary, cost: InferenceCost, users: [Int32] = []) -> TaskResult {
+    public static func review(_ r: RougeSummary, cost: InferenceCost, users: [Int32] = [],
+                              samples: [ReviewSample] = []) -> TaskResult {
         let perUser = ["rouge1": r.rouge1Values, "rouge2": r.rouge2Values, "rougeL": r.rougeLValues,
                        "rougeLsum": r.rougeLsumValues]
-        return TaskResult(task: .review, examples: r.count, metrics: perUser.mapValues(mean), cost: cost,
-                          perUser: perUser, users: users)
+        var result = TaskResult(task: .review, examples: r.count, metrics: perUser.mapValues(mean), cost: cost,
+                                perUser: perUser, users: users)
+        result.samples = samples
+        return result
     }
 
     /// Fills `intervals` from the per-user values.

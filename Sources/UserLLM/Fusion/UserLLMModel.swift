@@ -98,6 +98,17 @@ public final class UserLLMModel: Module {
         llmFromFile ? parameters().filter { $0.1.requiresGrad } : parameters()
     }
 
+    /// Every weight the model computes with: its f32 parameters and the frozen matrices it
+    /// keeps as quantised blocks (`LanguageModel.keepQuantized`).
+    public var weightCount: Int {
+        parameterCount + languageModel.quantizedWeights.reduce(0) { $0 + $1.rows * $1.columns }
+    }
+
+    /// Bytes those weights take: 4 per f32 parameter, the quantised blocks as stored.
+    public var weightBytes: Int {
+        parameterCount * MemoryLayout<Float>.stride + languageModel.quantizedWeights.reduce(0) { $0 + $1.byteCount }
+    }
+
     /// Whether a `parameters()` name is a cross-attention gate (one scalar per LLM layer,
     /// initialised to 0; see `TrainerConfig.gateLearningRateScale`).
     public static func isGateParameter(_ name: String) -> Bool {

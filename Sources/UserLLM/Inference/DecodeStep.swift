@@ -43,9 +43,8 @@ final class DecodeStep {
     let kvHeads, kvDim: Int
     private var blocks: [Block] = []
     private var finalNorm: Tensor
-    private var embedding: Tensor
-    /// The tied head's weight: `embedding`, or its quantised blocks when frozen.
-    private var head: DecodeWeight
+    /// The token table, which is also the tied head's weight: f32, or quantised blocks when frozen.
+    private var embedding: DecodeWeight
     private let inverseFrequencies: [Float]
 
     /// Rows of the next pass (live beams).
@@ -91,8 +90,7 @@ final class DecodeStep {
         // As `Tensor.rotary` computes them, so positions rotate identically.
         inverseFrequencies = (0..<half).map { i in 1 / Foundation.pow(base, Float(2 * i) / width) }
         finalNorm = model.norm.weight
-        embedding = model.tokenEmbedding.weight
-        head = .dense(embedding)
+        embedding = DecodeWeight(model.tokenEmbedding)
         bind(model)
     }
 
@@ -104,32 +102,24 @@ final class DecodeStep {
     }
 
     /// Reads the model's weights as they are now (training may have moved them since).
-    /// Weights the model marks as frozen dequantisations (`frozenQuantizedWeights`) are read
-    /// from their quantised blocks; LoRA adapters are merged into their projection.
+    /// Weights the model keeps as quantised blocks (`LanguageModel.keepQuantized`) are read
+    /// as blocks; LoRA adapters are merged into their projection.
     func bind(_ model: LanguageModel) {
-        let frozen = model.frozenQuantizedWeights
-        // Names are built only for a model with frozen matrices: binding a from-scratch model
-        // stays free of string work (tests count a search's allocations around it).
-        func weight(_ layer: Linear, _ name: @autoclosure () -> String) -> DecodeWeight {
+        func weight(_ layer: Linear) -> DecodeWeight {
             precondition(layer.bias == nil, "the decoding step assumes the model's bias-free projections")
             if let lora = layer as? LoRALinear { return .dense(lora.merged().weight) }
-            if !frozen.isEmpty, let q = frozen[name()] { return .quantized(q) }
-            return .dense(layer.weight)
+            return DecodeWeight(layer)
         }
         finalNorm = model.norm.weight
-        embedding = model.tokenEmbedding.weight
-        head = frozen.isEmpty ? .dense(embedding) : frozen["tok_emb.weight"].map(DecodeWeight.quantized) ?? .dense(embedding)
+        embedding = DecodeWeight(model.tokenEmbedding)
         blocks = model.blocks.enumerated().map { i, b in
             guard let attnNorm = b.attnNorm as? RMSNorm, let mlpNorm = b.mlpNorm as? RMSNorm, let mlp = b.mlp as? SwiGLUMLP else {
                 preconditionFailure("the decoding step runs Llama-style blocks (RMSNorm, SwiGLU)")
             }
-            func p(_ name: String) -> String { "blocks.\(i).\(name)" }
             return Block(attnNorm: attnNorm.weight, mlpNorm: mlpNorm.weight,
-                         wq: weight(b.attn.wq, p("attn.wq.weight")), wk: weight(b.attn.wk, p("attn.wk.weight")),
-                         wv: weight(b.attn.wv, p("attn.wv.weight")), wo: weight(b.attn.wo, p("attn.wo.weight")),
-                         w1: weight(mlp.w1, p("mlp.w1.weight")), w2: weight(mlp.w2, p("mlp.w2.weight")),
-                         w3: weight(mlp.w3, p("mlp.w3.weight")), crossNorm: b.xattn?.norm.weight,
-                         crossQ: b.xattn.map { weight($0.attn.wq, "").dense! }, crossO: b.xattn.map { weight($0.attn.wo, "").dense! },
+                         wq: weight(b.attn.wq), wk: weight(b.attn.wk), wv: weight(b.attn.wv), wo: weight(b.attn.wo),
+                         w1: weight(mlp.w1), w2: weight(mlp.w2), w3: weight(mlp.w3), crossNorm: b.xattn?.norm.weight,
+                         crossQ: b.xattn.map { weight($0.attn.wq).dense! }, crossO: b.xattn.map { weight($0.attn.wo).dense! },
                          gate: b.xattn.map { Foundation.tanh($0.gate.pointer[0]) } ?? 0)
         }
     }
@@ -243,7 +233,7 @@ final class DecodeStep {
                 positionLengths[position] = start + j + 1
                 let token = tokens[position]
                 precondition(token >= 0 && Int(token) < vocab, "token \(token) outside the vocabulary of \(vocab)")
-                (x.pointer + position * d).update(from: embedding.pointer + Int(token) * d, count: d)
+                embedding.row(Int(token), into: x.pointer + position * d)
                 position += 1
             }
         }
@@ -273,7 +263,7 @@ final class DecodeStep {
                               scratch: normed.pointer)
         }
         rmsNorm(x.pointer, finalNorm.pointer, rows: n)
-        head.multiply(normed.pointer, rows: n, in: d, out: vocab, into: logits)
+        embedding.multiply(normed.pointer, rows: n, in: d, out: vocab, into: logits)
         // Each row's path is now its last position's.
         position = 0
         for (r, count) in counts.enumerated() {

@@ -1,9 +1,10 @@
 import Foundation
+import NN
 import Tensor
 
 /// A matrix a decoding pass multiplies by: the model's f32 weight, or — for a pretrained
 /// LLM's frozen weight — the backbone file's quantised blocks it was dequantised from
-/// (`LanguageModel.frozenQuantizedWeights`). Decoding a few beams is bound by the bytes of
+/// (`LanguageModel.keepQuantized`). Decoding a few beams is bound by the bytes of
 /// weights read per step, and Q4_1 is ~5× fewer bytes than f32 for the same products
 /// (QuantizedMatrix's kernels dequantise on the fly and sum in f32: results agree with
 /// the f32 path to float rounding).
@@ -11,9 +12,30 @@ enum DecodeWeight {
     case dense(Tensor)
     case quantized(QuantizedMatrix)
 
+    /// A layer's weight as it holds it.
+    init(_ layer: Linear) {
+        self = layer.quantizedWeight.map(DecodeWeight.quantized) ?? .dense(layer.weight)
+    }
+
+    /// A token table as it holds it (also the tied head's weight).
+    init(_ table: Embedding) {
+        self = table.quantizedWeight.map(DecodeWeight.quantized) ?? .dense(table.weight)
+    }
+
     var dense: Tensor? {
         if case .dense(let t) = self { return t }
         return nil
+    }
+
+    /// Row `i` of W (a token's embedding) into `out`.
+    func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .dense(let w):
+            let k = w.shape[1]
+            out.update(from: w.pointer + i * k, count: k)
+        case .quantized(let q):
+            q.dequantizeRow(i, into: out)
+        }
     }
 
     /// y (m, out) = x (m, k) · Wᵀ, or y += … with `accumulate` (`scratch`: m × out floats the

@@ -122,8 +122,8 @@ public final class IncrementalDecoder {
             let last = x.shape[1] == 1 ? x : x.sliced(axis: 1, range: (x.shape[1] - 1)..<x.shape[1])  // (1, 1, d)
             let h = model.norm(last)
             // (1, d) · (V, d)ᵀ straight into the reused buffer.
-            BLAS.gemm(transA: false, transB: true, m: 1, n: config.vocabSize, k: config.dModel,
-                      a: h.pointer, b: model.tokenEmbedding.weight.pointer, c: logits.pointer)
+            DecodeWeight(model.tokenEmbedding).multiply(h.pointer, rows: 1, in: config.dModel, out: config.vocabSize,
+                                                        into: logits.pointer)
             flops += FLOPs.languageModel(config, batch: 1, newTokens: p + tokens.count, userRows: userRows, logitsRows: 1)
         }
         promptLength = p + tokens.count

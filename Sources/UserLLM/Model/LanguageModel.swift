@@ -28,11 +28,6 @@ public final class LanguageModel: Module {
     public let tokenEmbedding: Embedding
     public let blocks: [TransformerBlock]
     public let norm: RMSNorm
-    /// Parameters (by `parameters()` name) that are exact dequantisations of these quantised
-    /// matrices and stay frozen: a pretrained backbone's weights under a strategy that does
-    /// not train them. Decoding reads the matrices instead (`DecodeWeight`); training and the
-    /// full forward use the f32 copies. Set by whoever loaded the weights.
-    public var frozenQuantizedWeights: [String: QuantizedMatrix] = [:]
 
     public init(config: LanguageModelConfig, generator: inout SeededGenerator) {
         if let problem = config.problem { preconditionFailure(problem) }
@@ -73,7 +68,43 @@ public final class LanguageModel: Module {
 
     /// Tied output head: (…, d) → (…, V).
     public func logits(_ hidden: Tensor) -> Tensor {
-        Tensor.matmul(hidden, tokenEmbedding.weight, transposeB: true)
+        tokenEmbedding.quantizedWeight.map { Tensor.matmul(hidden, quantized: $0) }
+            ?? Tensor.matmul(hidden, tokenEmbedding.weight, transposeB: true)
+    }
+
+    /// A pretrained backbone's frozen weights go back to the file's quantised blocks (by
+    /// parameter name, e.g. "blocks.3.mlp.w1.weight", "tok_emb.weight"): training, the full
+    /// forward and decoding all read the blocks, and the f32 copies are dropped — no f32
+    /// weight, no gradient, no optimiser state for what does not train. Names not given stay
+    /// f32 (norms; the cross-attention layers the file has no weights for). Returns how many
+    /// matrices were switched.
+    @discardableResult
+    public func keepQuantized(_ matrices: [String: QuantizedMatrix]) -> Int {
+        var switched = 0
+        if let q = matrices["tok_emb.weight"] { tokenEmbedding.keepQuantized(q); switched += 1 }
+        for (name, layer) in blockMatrices {
+            if let q = matrices[name] { layer.keepQuantized(q); switched += 1 }
+        }
+        return switched
+    }
+
+    /// The matrices held as quantised blocks (`keepQuantized`): weights the model has but
+    /// `parameters()` does not list.
+    public var quantizedWeights: [QuantizedMatrix] {
+        ([tokenEmbedding.quantizedWeight] + blockMatrices.map(\.layer.quantizedWeight)).compactMap { $0 }
+    }
+
+    /// Each block's self-attention and MLP projections by parameter name (the matrices a
+    /// backbone file holds; cross-attention's are ours).
+    private var blockMatrices: [(name: String, layer: Linear)] {
+        blocks.enumerated().flatMap { i, block -> [(name: String, layer: Linear)] in
+            let attn = block.attn
+            var out = [("wq", attn.wq), ("wk", attn.wk), ("wv", attn.wv), ("wo", attn.wo)].map { ("blocks.\(i).attn.\($0).weight", $1) }
+            if let mlp = block.mlp as? SwiGLUMLP {
+                out += [("w1", mlp.w1), ("w2", mlp.w2), ("w3", mlp.w3)].map { ("blocks.\(i).mlp.\($0).weight", $1) }
+            }
+            return out
+        }
     }
 
     /// Each layer's cross-attention keys and values for U (B, M, d) (nil for a layer without

@@ -71,8 +71,8 @@ public final class Backbone {
 }
 
 extension Backbone {
-    /// The file's quantised matrices (Q8_0, Q4_0, Q4_1) by our parameter names, for the
-    /// frozen weights decoding reads (`LanguageModel.frozenQuantizedWeights`); f32/f16 ones
+    /// The file's quantised matrices (Q8_0, Q4_0, Q4_1) by our parameter names: a frozen
+    /// LLM keeps these instead of f32 copies (`LanguageModel.keepQuantized`); f32/f16 ones
     /// (norms) are left out.
     public func quantizedMatrices(layers: Int) throws -> [String: QuantizedMatrix] {
         var out: [String: QuantizedMatrix] = [:]

@@ -101,6 +101,14 @@ public final class RunContext {
         return model
     }
 
+    /// Under a strategy that does not train the LLM, a backbone's weights go back to the
+    /// file's quantised blocks: training and decoding read those, and the model holds no f32
+    /// copy of them (call after `apply`, so LoRA adapters wrap the layers first).
+    func keepFrozenBackboneQuantized(_ model: UserLLMModel, _ choice: ModelChoice) throws {
+        guard let backbone, !choice.strategy.trainsLLM else { return }
+        model.languageModel.keepQuantized(try backbone.quantizedMatrices(layers: config.preset.llm.layers))
+    }
+
     /// A finetuned model of this run, ready for inference (no dropout, weights loaded).
     public func loadModel(_ choice: ModelChoice) throws -> TrainedModel {
         let stage = choice.name
@@ -116,10 +124,7 @@ public final class RunContext {
         let saved = model.checkpointParameters(llmFromFile: llmFromFile(choice))
         try file.load(into: saved, strict: true)
         try RunConfigValidation.validateFinite(saved, file: url.path)
-        if let backbone, !choice.strategy.trainsLLM {
-            // The LLM is the file's, untouched: decoding reads its quantised blocks.
-            model.languageModel.frozenQuantizedWeights = try backbone.quantizedMatrices(layers: config.preset.llm.layers)
-        }
+        try keepFrozenBackboneQuantized(model, choice)
         return TrainedModel(choice: choice, model: model, prompts: try promptBuilder(mode: choice.mode), context: self)
     }
 }

@@ -75,13 +75,14 @@ extension TrainingPipeline {
         PeakMemory.resetHighWaterMark()
         let model = try context.startingModel(choice, training: true)
         model.apply(choice.strategy, lora: preset.lora, seed: preset.seed)
+        try context.keepFrozenBackboneQuantized(model, choice)
         let saved = model.checkpointParameters(llmFromFile: context.llmFromFile(choice))
         if choice.strategy == .zeroShot {
             // Nothing trains: the model is the LLM as it is. The empty checkpoint marks the
             // stage done, so every tool lists the model like the trained ones.
             try Safetensors.write(saved, metadata: ["stage": choice.name, "steps": "0"], to: run.checkpointURL(choice.name))
             return RunMetrics.Stage(seconds: 0, training: nil, notes: [
-                "parameters": "\(model.parameterCount)", "trainable": "0", "examplesSeen": "0",
+                "parameters": "\(model.weightCount)", "trainable": "0", "examplesSeen": "0",
                 "peakMemoryBytes": PeakMemory.resident().map { "\($0.peak)" } ?? "-"])
         }
         let prompts = try context.promptBuilder(mode: choice.mode)
@@ -109,7 +110,7 @@ extension TrainingPipeline {
         return RunMetrics.Stage(seconds: result.seconds, training: result, notes: [
             "tasks": tasks.map(\.rawValue).joined(separator: ","), "trainExamples": "\(train.count)",
             "examplesSeen": "\(result.steps * cfg.batchSize)",
-            "parameters": "\(model.parameterCount)", "trainable": "\(model.trainableParameterCount)",
+            "parameters": "\(model.weightCount)", "trainable": "\(model.trainableParameterCount)",
             "peakMemoryBytes": PeakMemory.resident().map { "\($0.peak)" } ?? "-",
         ])
     }
