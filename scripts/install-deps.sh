@@ -33,3 +33,9 @@ if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c "import safetensors, numpy" 
     echo "Installing Python package: safetensors (for /usr/bin/python3)"
     /usr/bin/python3 -m pip install --quiet --break-system-packages safetensors
 fi
+if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c "import rouge_score" 2>/dev/null; then
+    # Google's ROUGE implementation: the review evaluation is checked against it on texts a
+    # model generated (SmolRunExplorerTests).
+    echo "Installing Python package: rouge-score==0.1.2 (for /usr/bin/python3)"
+    /usr/bin/python3 -m pip install --quiet --break-system-packages rouge-score==0.1.2
+fi

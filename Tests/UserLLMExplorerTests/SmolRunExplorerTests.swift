@@ -138,6 +138,48 @@ final class SmolRunExplorerTests: XCTestCase {
         let text = try XCTUnwrap(report.reviewSamplesText)
         XCTAssertTrue(text.contains("real: \"\(result.samples[0].real)\""), text)
         XCTAssertTrue(text.contains("\(choice.name): \"\(result.samples[0].generated)\""), text)
+
+        // End to end against Google's rouge-score on the texts the model wrote: the same
+        // F1s per user (sentences split by our `Rouge.splitSentences`, as the evaluator does).
+        let pairs = result.samples.map { ["prediction": Rouge.splitSentences($0.generated), "target": Rouge.splitSentences($0.real)] }
+        let theirs = try rougeScore(pairs)
+        for (i, scores) in theirs.enumerated() {
+            for metric in ["rouge1", "rouge2", "rougeL", "rougeLsum"] {
+                let ours = try XCTUnwrap(result.perUser[metric]?[i])
+                XCTAssertEqual(ours, try XCTUnwrap(scores[metric]), accuracy: 1e-12, "user \(result.samples[i].user) \(metric)")
+            }
+        }
+    }
+
+    /// rouge-score's F1s (`fmeasure`) for each prediction/target pair, from /usr/bin/python3
+    /// (scripts/install-deps.sh --test installs the package; skipped without it, failed under CI).
+    private func rougeScore(_ pairs: [[String: String]]) throws -> [[String: Double]] {
+        let script = """
+        import json, sys
+        from rouge_score import rouge_scorer
+        s = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"])
+        out = [{k: v.fmeasure for k, v in s.score(p["target"], p["prediction"]).items()} for p in json.load(sys.stdin)]
+        print(json.dumps(out))
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", script]
+        let (input, output, errors) = (Pipe(), Pipe(), Pipe())
+        (p.standardInput, p.standardOutput, p.standardError) = (input, output, errors)
+        try p.run()
+        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: pairs))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        if p.terminationStatus != 0 {
+            if message.contains("No module named 'rouge_score'") && ProcessInfo.processInfo.environment["CI"] != "true" {
+                throw XCTSkip("/usr/bin/python3 lacks rouge_score (scripts/install-deps.sh --test installs it)")
+            }
+            XCTFail("rouge-score failed: \(message)")
+            return []
+        }
+        return try JSONDecoder().decode([[String: Double]].self, from: data)
     }
 
     /// The screen a user gets (120×32): the title names the backbone beside the preset,
