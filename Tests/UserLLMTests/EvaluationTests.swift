@@ -131,6 +131,14 @@ final class EvaluationTests: XCTestCase {
             if top.contains(Int(context.dataset.events[Int(builder.targetEvent(ex))].item)) { hits += 1 }
         }
         XCTAssertEqual(report.rows[1].result(.nextItem)!.metrics["recall@10"]!, Double(hits) / 6, accuracy: 1e-12)
+        // Most-popular on genre: the most common training answer for everyone, by hand.
+        var answers: [String: Int] = [:]
+        for ex in builder.examples(.favoriteGenre, .train) { answers[ex.answer, default: 0] += 1 }
+        let commonest = try XCTUnwrap(answers.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key)
+        let majority = evaluator.examples(.favoriteGenre, limit: 6).filter { $0.answer == commonest }.count
+        let popularGenre = try XCTUnwrap(report.rows[1].result(.favoriteGenre))
+        XCTAssertEqual(popularGenre.metrics["accuracy"]!, Double(majority) / 6, accuracy: 1e-12)
+        XCTAssertEqual(popularGenre.examples, 6)
 
         let table = report.table()
         XCTAssertEqual(table.rows.count, 3)

@@ -145,7 +145,8 @@ public final class Evaluator {
     }
 
     /// Most-popular and — when the run has a pretrained encoder — the encoder's item head,
-    /// on the same next-item examples, ranked by dataset item, history masked.
+    /// on the same next-item examples, ranked by dataset item, history masked; most-popular
+    /// also answers favourite genre (the most common answer) when the run poses it.
     public func baselines(_ options: EvaluationOptions = EvaluationOptions()) throws -> [EvaluationRow] {
         let exs = examples(.nextItem, limit: options.limit)
         let cutoffs = options.nextItemCutoffs, k = cutoffs.max() ?? 10
@@ -161,7 +162,9 @@ public final class Evaluator {
             popMetrics.add(ranking: ranking, target: target(ex))
             tick("most-popular")
         }
-        var rows = [EvaluationRow(name: "most-popular", isBaseline: true, results: [.ranking(.nextItem, popMetrics, cost: popCost, users: exs.map(\.user))])]
+        var popularResults = [TaskResult.ranking(.nextItem, popMetrics, cost: popCost, users: exs.map(\.user))]
+        if tasks(options).contains(.favoriteGenre) { popularResults.append(mostCommonGenre(options)) }
+        var rows = [EvaluationRow(name: "most-popular", isBaseline: true, results: popularResults)]
 
         guard let recommender = try encoderRecommender() else { return rows }
         var encMetrics = RankingMetrics(cutoffs: cutoffs), encCost = InferenceCost()
@@ -174,6 +177,18 @@ public final class Evaluator {
         }
         rows.append(EvaluationRow(name: "encoder", isBaseline: true, results: [.ranking(.nextItem, encMetrics, cost: encCost, users: exs.map(\.user))]))
         return rows
+    }
+
+    /// Most-popular on favourite genre: every user gets the genres ranked by how often each
+    /// is the answer in training — what a model scores when it answers without the user.
+    private func mostCommonGenre(_ options: EvaluationOptions) -> TaskResult {
+        var counts: [String: Int] = [:]
+        for ex in builder.examples(.favoriteGenre, .train) { counts[ex.answer, default: 0] += 1 }
+        let ranking = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        let exs = examples(.favoriteGenre, limit: options.limit)
+        var metrics = RankingMetrics(cutoffs: options.genreCutoffs)
+        for ex in exs { metrics.add(ranking: Array(ranking.prefix(options.genreCutoffs.max() ?? 3)), target: ex.answer) }
+        return .ranking(.favoriteGenre, metrics, cost: InferenceCost(), users: exs.map(\.user))
     }
 
     /// The pretrained encoder with its item head (checkpoints/encoder.safetensors), or nil
