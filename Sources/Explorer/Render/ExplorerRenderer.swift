@@ -94,6 +94,11 @@ public struct ExplorerRenderer {
     }
 
     private func drawStatus(_ state: ExplorerState, job: TrainingStatus?, in r: Rect, on canvas: Canvas) {
+        if let notice = state.notice, !state.editingFilter {
+            // It answers the key just pressed: the whole line if it needs it.
+            StatusBar(hints: keymap.hints(ascii: theme.ascii), message: notice + " ", messageShare: 1).draw(on: canvas, y: r.y, width: r.width, theme: theme)
+            return
+        }
         var message: String
         if state.editingFilter {
             message = "filter: \(state.filter)_  (Enter keeps, Esc clears)"
@@ -102,11 +107,6 @@ public struct ExplorerRenderer {
             message = "user \(data.dataset.users[Int(u)].rawID) · target #\(state.cut + 1)/\(n) · sort: \(state.sort.rawValue)"
         } else {
             message = "no user matches \"\(state.filter)\""
-        }
-        if let notice = state.notice, !state.editingFilter {
-            // It answers the key just pressed: the whole line if it needs it.
-            StatusBar(hints: keymap.hints(ascii: theme.ascii), message: notice + " ", messageShare: 1).draw(on: canvas, y: r.y, width: r.width, theme: theme)
-            return
         }
         if state.editingFilter {
             canvas.fill(r, with: " ", style: theme.style(.statusBar))
