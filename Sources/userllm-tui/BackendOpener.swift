@@ -16,15 +16,41 @@ enum BackendOpener {
     /// requested (default small) preset's run goes.
     static func runURL(explicit: URL?, datasetName: String, preset: String?) -> URL {
         if let e = explicit { return e }
+        return finishedRun(datasetName: datasetName, presets: preset.map { [$0] } ?? presetPreference)
+            ?? RunDirectory.defaultURL(dataset: DatasetLocator.canonicalName(datasetName), preset: preset ?? "small")
+    }
+
+    /// The first finished default run of `presets`, in order, under the dataset's canonical
+    /// and its given name.
+    static func finishedRun(datasetName: String, presets: [String]) -> URL? {
         let canonical = DatasetLocator.canonicalName(datasetName)
         let names = datasetName == canonical ? [canonical] : [canonical, datasetName]
-        for p in preset.map({ [$0] }) ?? presetPreference {
+        for p in presets {
             for n in names {
                 let url = RunDirectory.defaultURL(dataset: n, preset: p)
                 if BackgroundTrainer.isComplete(url) { return url }
             }
         }
-        return RunDirectory.defaultURL(dataset: canonical, preset: preset ?? "small")
+        return nil
+    }
+
+    /// What `B` switches between: the finished run at `url` and the dataset's first finished
+    /// default run on the other backbone (a from-scratch preset's for a SmolLM2 run, smol's
+    /// for a from-scratch one), or the command that trains one. nil when `url` is not a
+    /// finished run: there is nothing to switch from.
+    static func backboneSwitch(run url: URL, datasetName: String, dataDir: String?, data: ExplorerData) -> BackboneSwitch? {
+        guard BackgroundTrainer.isComplete(url), let config = try? RunDirectory(url).readConfig() else { return nil }
+        let pretrained = config.preset.backbone != nil
+        let presets = presetPreference.filter { ((try? Preset.named($0))?.backbone != nil) != pretrained }
+        let dataset = data.dataset
+        let opening = { (u: URL) in RunOpening(label: u.lastPathComponent, open: { try UserLLMBackend(run: u, dataset: dataset) }) }
+        // `userllm train` reads movielens by default; another dataset (or folder) must be named.
+        var args = DatasetLocator.canonicalName(datasetName) == DatasetLocator.canonicalName("movielens") ? "" : " --dataset \(datasetName)"
+        if let d = dataDir { args += " --data-dir \(d)" }
+        let missing = pretrained
+            ? "no from-scratch LLM run for \(dataset.name): userllm train\(args) [--preset tiny]"
+            : "no SmolLM2 run for \(dataset.name): userllm train\(args) --llm smollm2-135m"
+        return BackboneSwitch(shown: opening(url), other: finishedRun(datasetName: datasetName, presets: presets).map(opening), missing: missing)
     }
 
     /// A runner over the run at `url` (opened in the background), or one that says why

@@ -195,6 +195,7 @@ struct TUICommand: ParsableCommand {
         var trainer: BackgroundTrainer?
         let runner: TaskRunner
         var runLabel: String
+        var backbones: BackboneSwitch?
         if !noTrain && !BackgroundTrainer.isComplete(runURL) {
             let t: BackgroundTrainer
             do {
@@ -217,6 +218,7 @@ struct TUICommand: ParsableCommand {
             runLabel = runURL.lastPathComponent + " (training)"
         } else {
             (runner, runLabel) = BackendOpener.runner(run: runURL, explicit: explicitRun, data: data)
+            backbones = BackendOpener.backboneSwitch(run: runURL, datasetName: dataset, dataDir: dataDir, data: data)
         }
         let renderer = ExplorerRenderer(data: data, theme: theme, runLabel: runLabel)
         let state: ExplorerState
@@ -224,7 +226,7 @@ struct TUICommand: ParsableCommand {
             term.stop()
             throw error
         }
-        let session = ExplorerSession(data: data, runner: runner, renderer: renderer, state: state)
+        let session = ExplorerSession(data: data, runner: runner, renderer: renderer, state: state, backbones: backbones)
         let traceFile = trace.flatMap { path -> FileHandle? in
             if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
             let h = FileHandle(forWritingAtPath: path)

@@ -36,11 +36,15 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
     var crossAttentionLayers = [0, 1]
     /// Set: the run has the review task and every mode writes this review.
     var reviewText: String?
+    /// The run's modes (a SmolLM2 run also has zero-shot TP).
+    var modes = FixtureBackend.modes
+    /// When set, `blockMode` still answers once cancelled (a backend that checks too late).
+    var answersWhenCancelled = false
 
     init(data: ExplorerData) { self.data = data }
 
     var info: BackendInfo {
-        BackendInfo(runName: "fixture-run", preset: preset, backbone: backbone, modes: FixtureBackend.modes,
+        BackendInfo(runName: "fixture-run", preset: preset, backbone: backbone, modes: modes,
                     tasks: reviewText == nil ? [.nextItem, .favoriteGenre] : [.nextItem, .favoriteGenre, .review], crossAttentionLayers: crossAttentionLayers, crossAttentionHeads: 2)
     }
 
@@ -48,7 +52,7 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
         lock.lock(); calls.append("\(mode.id)@\(q.cut)"); lock.unlock()
         if mode.id == blockMode {
             while !control.isCancelled { usleep(1000) }
-            throw CancellationError()
+            if !answersWhenCancelled { throw CancellationError() }
         }
         if mode.id == failMode { throw FixtureError.broken }
         if q.task == .review, let text = reviewText {
@@ -63,7 +67,7 @@ final class FixtureBackend: ExplorerBackend, @unchecked Sendable {
             names = data.dataset.items.map(\.name)
         }
         // Rotate so modes disagree; the expected answer lands at a mode-dependent rank.
-        let shift = FixtureBackend.modes.firstIndex(of: mode)! + q.cut
+        let shift = modes.firstIndex(of: mode)! + q.cut
         let ranked = (0..<names.count).map { names[($0 + shift) % names.count] }
         let answers = ranked.prefix(q.topK).enumerated().map { RankedAnswer(text: $1, logProbability: -Double($0 + 1)) }
         let tokens = mode.isTextPrompt ? 24 * q.history.count + 16 : 16

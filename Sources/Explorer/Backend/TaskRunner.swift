@@ -21,6 +21,8 @@ public final class TaskRunner: @unchecked Sendable {
     private var wantsAttention = false
     private var wantsPerceiver = false
     private var generation = 0
+    /// Counts the runs opened (`reopen`): work for an older one is dropped.
+    private var epoch = 0
     private var control: JobControl?
     private var versionValue = 0
     /// Results kept before the cache is trimmed to the current query's.
@@ -43,11 +45,43 @@ public final class TaskRunner: @unchecked Sendable {
     /// a moment; the first frame does not wait for it).
     public init(opening open: @escaping @Sendable () throws -> ExplorerBackend) {
         availability = .opening
+        start(open, epoch: 0)
+    }
+
+    /// Swaps to another run (the other backbone's): stops the running job, forgets the
+    /// old run's modes, gates and cached answers, and opens `open` in the background as
+    /// the first open did, so the screen shows "opening…" meanwhile. No call to the old
+    /// backend starts after this returns, and whatever its cancelled job still returns
+    /// is dropped.
+    public func reopen(_ open: @escaping @Sendable () throws -> ExplorerBackend) {
+        lock.lock()
+        control?.cancel()
+        epoch += 1
+        generation += 1
+        let e = epoch
+        backend = nil
+        modes = []
+        results = [:]
+        attention = [:]
+        gates = .waiting
+        availability = .opening
+        versionValue += 1
+        lock.unlock()
+        start(open, epoch: e)
+    }
+
+    /// Opens the backend on the queue, unless a later `reopen` came first.
+    private func start(_ open: @escaping @Sendable () throws -> ExplorerBackend, epoch e: Int) {
         queue.async { [self] in
+            lock.lock()
+            let superseded = e != epoch
+            lock.unlock()
+            if superseded { return }
             do {
                 let b = try open()
                 let info = b.info
                 lock.lock()
+                guard e == epoch else { lock.unlock(); return }
                 backend = b
                 modes = info.modes.filter { !$0.isTextPrompt } + info.modes.filter(\.isTextPrompt)
                 availability = .ready(info)
@@ -55,12 +89,13 @@ public final class TaskRunner: @unchecked Sendable {
                 lock.unlock()
                 let g: JobStatus<[GateReading]>
                 do { g = .done(try b.gates(control: JobControl())) } catch { g = .failed("\(error)") }
-                lock.lock(); gates = g; versionValue += 1; lock.unlock()
+                lock.lock()
+                if e == epoch { gates = g; versionValue += 1 }
+                lock.unlock()
                 schedule()
             } catch {
                 lock.lock()
-                availability = .failed("Could not open the run: \(error)")
-                versionValue += 1
+                if e == epoch { availability = .failed("Could not open the run: \(error)"); versionValue += 1 }
                 lock.unlock()
             }
         }
@@ -99,11 +134,14 @@ public final class TaskRunner: @unchecked Sendable {
         queue.async { [self] in
             lock.lock()
             let b = backend
+            let e = epoch
             lock.unlock()
             if let b {
                 let g: JobStatus<[GateReading]>
                 do { g = .done(try b.gates(control: JobControl())) } catch { g = .failed("\(error)") }
-                lock.lock(); gates = g; lock.unlock()
+                lock.lock()
+                if e == epoch { gates = g }
+                lock.unlock()
             }
             lock.lock(); versionValue += 1; lock.unlock()
         }
@@ -147,6 +185,7 @@ public final class TaskRunner: @unchecked Sendable {
             }
             guard let (mode, isAttention) = job else { lock.unlock(); return }
             if results.count + attention.count > cacheLimit { trimLocked(keeping: q) }
+            let e = epoch
             let key = ModeKey(query: q, mode: mode.id)
             let ctl = JobControl { [weak self] f, n in self?.progressed(key, attention: isAttention, fraction: f, note: n) }
             control = ctl
@@ -161,6 +200,8 @@ public final class TaskRunner: @unchecked Sendable {
                 outcome = .failure(error)
             }
             lock.lock()
+            // Another run was opened meanwhile: this answer is the old run's.
+            guard e == epoch else { lock.unlock(); return }
             switch outcome {
             case .success(let v):
                 if let r = v as? ModeResult { results[key] = .done(r) }

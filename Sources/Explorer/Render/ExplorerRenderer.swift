@@ -8,6 +8,9 @@ public struct ExplorerRenderer {
     public let keymap: Keymap
     /// How the run was looked for, shown in the title bar ("run: none", "run: small-…").
     public var runLabel: String
+    /// The title bar also names a from-scratch LLM (as it names a pretrained one): set
+    /// where `B` switches between the two, so the bar always says which is shown.
+    public var namesScratchLLM = false
 
     public init(data: ExplorerData, theme: Theme, keymap: Keymap = .standard, runLabel: String) {
         self.data = data
@@ -68,7 +71,7 @@ public struct ExplorerRenderer {
         var left = " userllm-tui  \(ds.name) · \(Format.grouped(ds.users.count)) users · \(Format.grouped(ds.items.count)) items · \(Format.grouped(ds.events.count)) events"
         var right = "run: \(runLabel) "
         var rw = min(DisplayWidth.of(right), r.width / 3)
-        if case .ready(let info) = availability, let backbone = info.backbone {
+        if case .ready(let info) = availability, let backbone = info.backbone ?? (namesScratchLLM ? "from-scratch LLM" : nil) {
             // A pretrained LLM's run says which one, beside the preset (unless the run's
             // name already says it, as the default "<dataset>-smol" does). The dataset's
             // counts give way first, then the run's name: the backbone stays whole.
@@ -91,6 +94,11 @@ public struct ExplorerRenderer {
     }
 
     private func drawStatus(_ state: ExplorerState, job: TrainingStatus?, in r: Rect, on canvas: Canvas) {
+        if let notice = state.notice, !state.editingFilter {
+            // It answers the key just pressed: the whole line if it needs it.
+            StatusBar(hints: keymap.hints(ascii: theme.ascii), message: notice + " ", messageShare: 1).draw(on: canvas, y: r.y, width: r.width, theme: theme)
+            return
+        }
         var message: String
         if state.editingFilter {
             message = "filter: \(state.filter)_  (Enter keeps, Esc clears)"

@@ -8,16 +8,21 @@ public final class ExplorerSession {
     public let runner: TaskRunner
     public var renderer: ExplorerRenderer
     public let keymap: Keymap
+    /// The runs `B` switches between (nil: no finished run to switch from).
+    public private(set) var backbones: BackboneSwitch?
     private var hits = HitMap()
     private var lastVersion = -1
     private let start = DispatchTime.now().uptimeNanoseconds
 
-    public init(data: ExplorerData, runner: TaskRunner, renderer: ExplorerRenderer, state: ExplorerState, keymap: Keymap = .standard) {
+    public init(data: ExplorerData, runner: TaskRunner, renderer: ExplorerRenderer, state: ExplorerState, keymap: Keymap = .standard,
+                backbones: BackboneSwitch? = nil) {
         self.data = data
         self.runner = runner
         self.renderer = renderer
         self.state = state
         self.keymap = keymap
+        self.backbones = backbones
+        if backbones?.other != nil { self.renderer.namesScratchLLM = true }
         requestCurrent()
     }
 
@@ -28,7 +33,23 @@ public final class ExplorerSession {
     /// Applies one input and asks the runner for whatever the new state shows.
     public func handle(_ event: InputEvent) {
         state.apply(event, data: data, keymap: keymap, hits: hits)
+        if state.wantsOtherBackbone {
+            state.wantsOtherBackbone = false
+            switchBackbone()
+        }
         requestCurrent()
+    }
+
+    /// Opens the run on the other backbone in the runner's background (the panes say
+    /// "opening…" until it is ready), or says why there is none.
+    private func switchBackbone() {
+        guard var runs = backbones, let next = runs.swap() else {
+            state.notice = backbones?.missing ?? "no finished run here to switch backbones from"
+            return
+        }
+        backbones = runs
+        runner.reopen(next.open)
+        renderer.runLabel = next.label
     }
 
     private func requestCurrent() {

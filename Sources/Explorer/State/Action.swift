@@ -13,5 +13,6 @@ public enum Action: Hashable, Sendable {
     case columnPrevious, columnNext
     case toggleLatents
     case toggleTraining
+    case switchBackbone
     case cancel
 }

@@ -32,6 +32,7 @@ extension ExplorerState {
         case .mouse(let m):
             applyMouse(m, data: data, hits: hits)
         case .key(let key):
+            notice = nil
             if showHelp {
                 // ↑↓ scroll the overlay; any other key closes it, as in htop.
                 switch key {
@@ -80,6 +81,7 @@ extension ExplorerState {
             task = t
             detail = .tasks
         case .toggleTraining: showTraining.toggle()
+        case .switchBackbone: wantsOtherBackbone = true
         case .showGates: detail = detail == .gates ? .tasks : .gates
         case .showAttention: detail = detail == .attention ? .tasks : .attention
         case .layerPrevious: attention.layer = wrap(attention.layer - 1, attentionLayers)

@@ -27,6 +27,10 @@ public struct ExplorerState: Equatable, Sendable {
     public var helpScroll = 0
     /// The full training screen covers the explorer (while a run trains in the background).
     public var showTraining = false
+    /// `B` was pressed: the session opens the other backbone's run (a state value cannot).
+    public var wantsOtherBackbone = false
+    /// A one-off status-line message (why `B` did nothing); the next key clears it.
+    public var notice: String?
     public var quit = false
 
     public init(width: Int, height: Int) {

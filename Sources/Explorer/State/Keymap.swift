@@ -26,6 +26,7 @@ public struct Keymap: Sendable {
         KeyBinding([.char("g")], .showGates, .global, "Gate view: tanh(α) of each cross-attention gate", hint: "gates"),
         KeyBinding([.char("a")], .showAttention, .global, "Attention view: cross-attention heatmap", hint: "attention"),
         KeyBinding([.char("t")], .toggleTraining, .global, "Training screen of the run training in the background (any key returns)"),
+        KeyBinding([.char("B")], .switchBackbone, .global, "Switch backbone: SmolLM2 run / from-scratch LLM run"),
         KeyBinding([.escape], .cancel, .global, "Close help; clear the filter"),
         KeyBinding([.enter], .cutToCursor, .timeline, "Put the cut at the cursor's event"),
         KeyBinding([.char("[")], .layerPrevious, .attention, "Previous layer"),
