@@ -84,7 +84,11 @@ for name in "${datasets[@]}"; do
     movielens-latest-small)
         for window in 50 200; do
             run="$runs/ml-latest-small-$preset-w$window"
-            if $smol; then
+            if $smol && [[ $window -gt 50 ]]; then
+                # Finetuning TP on 200-event SmolLM2 prompts (~7,800 tokens) would keep 60+ GiB
+                # of attention probabilities: `userllm train` refuses it, so TP is zero-shot here.
+                train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp --strategy zeroshot"
+            elif $smol; then
                 train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp --strategy zeroshot" "--mode tp"
             else
                 train "$run" "$dir" --window "$window" -- "--mode xattn --perceiver" "--mode tp" "--mode xattn"
@@ -94,7 +98,11 @@ for name in "${datasets[@]}"; do
         ;;
     amazon-gift-cards)
         run="$runs/gift-cards-$preset"
-        train "$run" "$dir" --tasks review -- "--mode xattn" "--mode tp"
+        if $smol; then
+            train "$run" "$dir" --tasks review -- "--mode xattn" "--mode tp" "--mode tp --strategy zeroshot"
+        else
+            train "$run" "$dir" --tasks review -- "--mode xattn" "--mode tp"
+        fi
         evaluate "$run" "Amazon Gift Cards, preset $preset, review generation" amazon-gift-cards.md --no-baselines
         ;;
     *) echo "error: no results recipe for '$name'" >&2; exit 1 ;;

@@ -47,6 +47,22 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(started, [])
     }
 
+    /// A step whose attention probabilities cannot fit is refused before training, naming the
+    /// model, the window and what it needs (here under a memory limit set tiny on purpose).
+    func testFinetuningThatCannotFitIsRefusedWithWhatItNeeds() throws {
+        let pipeline = try PipelineFixture.pretrained.get()
+        let choice = ModelChoice(mode: .tp, strategy: .lora)
+        setenv("USERLLM_MAX_MEMORY_GB", "0.001", 1)
+        defer { unsetenv("USERLLM_MAX_MEMORY_GB") }
+        XCTAssertThrowsError(try pipeline.run(models: [choice])) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("tp-lora at a \(pipeline.context.config.preset.windowLength)-event window"), text)
+            XCTAssertTrue(text.contains("GiB of attention probabilities"), text)
+            XCTAssertTrue(text.contains("USERLLM_MAX_MEMORY_GB"), text)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pipeline.run.checkpointURL(choice.name).path))
+    }
+
     /// The paper's ablation: the same model with its encoder started from random weights.
     /// Finetuning moves an encoder a little; the ablation's ends far from the pretrained one.
     func testRandomEncoderAblationStartsFromScratch() throws {

@@ -89,6 +89,7 @@ extension TrainingPipeline {
         let tasks = context.tasks
         guard !tasks.isEmpty else { throw RunError.invalidOptions("the dataset poses none of the tasks \(context.config.tasks)") }
         let train = tasks.flatMap { context.builder.examples($0, .train) }
+        try checkAttentionMemory(choice, examples: spread(train, count: 64), prompts: prompts, batchSize: cfg.batchSize)
         let perTask = max(1, cfg.evalBatches * cfg.batchSize / tasks.count)
         let validation = tasks.flatMap { spread(context.builder.examples($0, .validation), count: perTask) }
         let order = BatchOrder(count: train.count, batchSize: cfg.batchSize, seed: preset.seed &+ 17)
@@ -113,6 +114,27 @@ extension TrainingPipeline {
             "parameters": "\(model.weightCount)", "trainable": "\(model.trainableParameterCount)",
             "peakMemoryBytes": PeakMemory.resident().map { "\($0.peak)" } ?? "-",
         ])
+    }
+
+    /// Each layer keeps its (B, H, T, T) attention probabilities for the backward pass: a TP
+    /// prompt of 200 events (~7,800 SmolLM2 tokens) needs ~2 GiB of them per layer and
+    /// example. A step that cannot fit is refused here, with what it needs, rather than
+    /// ending in the kernel's OOM killer hours into `make results-smol`. The longest of a
+    /// sample of prompts stands for the longest batch.
+    func checkAttentionMemory(_ choice: ModelChoice, examples: [Example], prompts: PromptBuilder, batchSize: Int) throws {
+        let llm = preset.llm
+        let prefix = choice.mode == .soft ? (choice.perceiver ? preset.perceiver.latents : preset.windowLength) : 0
+        let positions = Double((examples.map { prompts.batch([$0]).length }.max() ?? 0) + prefix)
+        let need = Double(batchSize * llm.heads * llm.layers * 4) * positions * positions
+        let limit = RunConfigValidation.memoryLimitBytes
+        guard need <= limit / 2 else {
+            throw RunError.invalidOptions(String(
+                format: "%@ at a %d-event window: one step of %d examples keeps %.1f GiB of attention probabilities "
+                    + "(%d layers × %d heads × %.0f² positions each), more than half the memory limit of %.1f GiB "
+                    + "(USERLLM_MAX_MEMORY_GB); use a shorter --window, or cross-attention, which reads the history as %d rows",
+                choice.name, preset.windowLength, batchSize, need / 1_073_741_824, llm.layers, llm.heads, positions,
+                limit / 1_073_741_824, preset.perceiver.latents))
+        }
     }
 
     /// `count` items spread evenly over `items` (every user region represented), in order.
