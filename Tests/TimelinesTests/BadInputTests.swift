@@ -120,7 +120,7 @@ final class BadInputTests: XCTestCase {
 
 final class CorruptGzipTests: XCTestCase {
     func testCorruptGzipIsReportedNotLooped() throws {
-        let dir = TestData.fixtures.appendingPathComponent("amazon-corrupt")
+        let dir = try TestData.materialized(TestData.fixtures.appendingPathComponent("amazon-corrupt"))
         // The corruption comes before the first line ends, so not one event is left: an
         // error even when lenient (issue 15: nothing loads as zero events silently).
         XCTAssertThrowsError(try Dataset.load(from: dir)) { error in

@@ -4,7 +4,7 @@ import Timelines
 
 final class TextAndStatsTests: XCTestCase {
     func testPromptRenderingIsExact() throws {
-        let ds = try Dataset.load(from: TestData.fixtures.appendingPathComponent("recbole-bad"))
+        let ds = try Dataset.load(from: TestData.materialized(TestData.fixtures.appendingPathComponent("recbole-bad")))
         let b = ExampleBuilder(dataset: ds, config: ExampleConfig(shuffleTraining: false))
         let ex = try XCTUnwrap(b.examples(.nextItem, .test).first)
         let prompt = PromptRenderer(dataset: ds).render(ex, builder: b)
