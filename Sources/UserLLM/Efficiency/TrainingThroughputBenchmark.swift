@@ -51,10 +51,10 @@ public final class TrainingThroughputBenchmark {
                 let model = trained.model
                 let llm = model.config.llm
                 var batch = trained.prompts.batch(examples)
-                let prefix = choice.mode == .soft ? (choice.perceiver ? model.config.perceiverLatents : length) : 0
+                let prefix = choice.prefixRows(window: length, latents: model.config.perceiverLatents)
                 var positions = batch.length + prefix
                 func attentionGiB(_ b: Int) -> Double {
-                    Double(b * llm.heads * positions * positions * llm.layers * 4) / 1_073_741_824
+                    RunConfigValidation.attentionProbabilityBytes(llm, batch: b, positions: positions) / 1_073_741_824
                 }
                 while examples.count > 1 && attentionGiB(examples.count) > options.attentionMemoryGiB {
                     examples = Array(examples.prefix(examples.count / 2))

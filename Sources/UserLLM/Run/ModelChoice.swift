@@ -47,4 +47,10 @@ public struct ModelChoice: Codable, Equatable, Hashable, Sendable {
                                   perceiverLatents: preset.perceiver.latents, perceiverLayers: preset.perceiver.layers,
                                   perceiverHeads: preset.perceiver.heads)
     }
+
+    /// Rows the soft prompt puts in front of the tokens: the window's events, or the
+    /// Perceiver's latents; none for the other modes.
+    public func prefixRows(window: Int, latents: Int) -> Int {
+        mode == .soft ? (perceiver ? latents : window) : 0
+    }
 }

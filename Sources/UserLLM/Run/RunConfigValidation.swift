@@ -137,6 +137,12 @@ public enum RunConfigValidation {
         return 4 * (4 * (llmParameters + encoderParameters) + kvCache)
     }
 
+    /// Bytes of attention probabilities a training step keeps for its backward pass: every
+    /// layer's (B, H, T, T) floats, T counting soft-prompt rows.
+    public static func attentionProbabilityBytes(_ llm: LanguageModelConfig, batch: Int, positions: Int) -> Double {
+        Double(batch * llm.heads * llm.layers * MemoryLayout<Float>.stride) * Double(positions) * Double(positions)
+    }
+
     static func checkMemory(_ preset: Preset, file: String) throws {
         let need = estimatedBytes(preset), limit = memoryLimitBytes
         guard need <= limit else {

@@ -123,16 +123,16 @@ extension TrainingPipeline {
     /// sample of prompts stands for the longest batch.
     func checkAttentionMemory(_ choice: ModelChoice, examples: [Example], prompts: PromptBuilder, batchSize: Int) throws {
         let llm = preset.llm
-        let prefix = choice.mode == .soft ? (choice.perceiver ? preset.perceiver.latents : preset.windowLength) : 0
-        let positions = Double((examples.map { prompts.batch([$0]).length }.max() ?? 0) + prefix)
-        let need = Double(batchSize * llm.heads * llm.layers * 4) * positions * positions
+        let prefix = choice.prefixRows(window: preset.windowLength, latents: preset.perceiver.latents)
+        let positions = (examples.map { prompts.batch([$0]).length }.max() ?? 0) + prefix
+        let need = RunConfigValidation.attentionProbabilityBytes(llm, batch: batchSize, positions: positions)
         let limit = RunConfigValidation.memoryLimitBytes
         guard need <= limit / 2 else {
             throw RunError.invalidOptions(String(
                 format: "%@ at a %d-event window: one step of %d examples keeps %.1f GiB of attention probabilities "
                     + "(%d layers × %d heads × %.0f² positions each), more than half the memory limit of %.1f GiB "
                     + "(USERLLM_MAX_MEMORY_GB); use a shorter --window, or cross-attention, which reads the history as %d rows",
-                choice.name, preset.windowLength, batchSize, need / 1_073_741_824, llm.layers, llm.heads, positions,
+                choice.name, preset.windowLength, batchSize, need / 1_073_741_824, llm.layers, llm.heads, Double(positions),
                 limit / 1_073_741_824, preset.perceiver.latents))
         }
     }
