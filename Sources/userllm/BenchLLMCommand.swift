@@ -16,7 +16,9 @@ struct BenchLLMCommand: ParsableCommand {
         search steps). llama.cpp runs through Tools/reference/bench_llamacpp.py in xllamacpp \
         (its own per-phase timings); without it, ours alone. Also: weight bytes each decoded \
         token reads, the GB/s that makes, a streaming-read bandwidth of this machine for \
-        comparison (the model's size, cache-resident here, and 1 GB), and resident memory.
+        comparison (the model's size, cache-resident here, and 1 GB), and resident memory. \
+        From 2 threads, 1-row decoding is also measured with the spinning team off (each \
+        product then wakes the sleeping pool), for the team's effect in the same run.
         """
     )
 
@@ -45,6 +47,8 @@ struct BenchLLMCommand: ParsableCommand {
         var prefill: [Int: Double] = [:]
         var decode: Double = 0
         var decodeRows: Double = 0
+        /// Ours with the spinning team off (every product wakes the sleeping pool), 2+ threads.
+        var decodeWithoutTeam: Double?
     }
 
     struct Row: Codable {
@@ -114,6 +118,11 @@ struct BenchLLMCommand: ParsableCommand {
             }
             ours.decode = decodeSpeed(llm, rows: 1, threads: n, logits: logits)
             ours.decodeRows = decodeSpeed(llm, rows: beams, threads: n, logits: logits)
+            if n > 1 {
+                Parallel.spinningTeamEnabled = false
+                ours.decodeWithoutTeam = decodeSpeed(llm, rows: 1, threads: n, logits: logits)
+                Parallel.spinningTeamEnabled = true
+            }
             progress("threads \(n): ours decode \(String(format: "%.1f", ours.decode)) tok/s, \(beams) rows \(String(format: "%.1f", ours.decodeRows)) rows/s")
             let rss = Self.residentMiB()
             var theirs: Side?
@@ -265,6 +274,7 @@ struct BenchLLMCommand: ParsableCommand {
             for t in lengths { add("prefill \(t)", row.ours.prefill[t] ?? 0, row.llamacpp?.prefill[t]) }
             add("decode 1 row", row.ours.decode, row.llamacpp?.decode)
             add("decode \(beams) rows", row.ours.decodeRows, row.llamacpp?.decodeRows)
+            if let pool = row.ours.decodeWithoutTeam { add("decode 1 row, no spinning team", pool, row.llamacpp?.decode) }
         }
         let widths = (0..<header.count).map { c in ([header] + table).map { $0[c].count }.max()! }
         func line(_ cells: [String]) -> String {

@@ -60,6 +60,26 @@ final class QuantizedLlamaTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(agree, 27, "greedy tokens agreeing with llama.cpp: \(agree) of \(Self.continuation.count)")
     }
 
+    /// Decoding on 2 threads (a spinning team splits each product by output rows) gives the
+    /// 1-thread logits bit for bit: each output is still one thread's sum in one order.
+    func testDecodingOnTwoThreadsEqualsOneThreadExactly() throws {
+        let llm = try QuantizedLlama(url: try modelURL())
+        let tokens = Self.prompt + Self.continuation.prefix(20), vocab = llm.config.vocab
+        func decode(threads: Int, rows: Int) -> [Float] {
+            llm.reset(sequences: rows, capacity: tokens.count)
+            var out = [Float](repeating: 0, count: rows * vocab)
+            for (t, token) in tokens.enumerated() {
+                llm.forward(tokens: Array(repeating: token, count: rows), sequence: Array(0..<rows),
+                            position: Array(repeating: t, count: rows), logitRows: Array(0..<rows), logits: &out,
+                            threads: threads)
+            }
+            return out
+        }
+        for rows in [1, 3] {
+            XCTAssertEqual(decode(threads: 2, rows: rows), decode(threads: 1, rows: rows), "\(rows) rows")
+        }
+    }
+
     /// Beams: rows of different sequences in one step equal each sequence decoded alone.
     func testRowsOfSeveralSequencesMatchSingleSequenceDecoding() throws {
         let llm = try QuantizedLlama(url: try modelURL())

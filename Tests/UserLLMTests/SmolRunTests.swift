@@ -132,6 +132,14 @@ final class SmolRunTests: XCTestCase {
         XCTAssertEqual(model.quantizedWeights.count, 30 * 7 + 1)
         XCTAssertEqual(model.parameterCount, 30 * 2 * 576 + 576, "only the norms stay f32")
         let quantized = stepLogits()
+        // A beam step on the spinning team gives the sleeping pool's logits bit for bit (each
+        // output is still one thread's sum); the attention heads' few-row products nest
+        // inside the team's loop.
+        Parallel.spinningTeamEnabled = false
+        let pooled = stepLogits()
+        Parallel.spinningTeamEnabled = true
+        let teamDrift = zip(quantized, pooled).map { abs($0 - $1) }.max() ?? .nan
+        XCTAssertTrue(quantized == pooled, "decoding on the spinning team differs from the pool by up to \(teamDrift)")
         let scale = dense.map(abs).max() ?? 1
         let worst = zip(dense, quantized).map { abs($0 - $1) }.max() ?? .nan
         XCTAssertLessThan(worst / scale, 1e-4, "quantised decoding drifted from the f32 copy")

@@ -40,4 +40,23 @@ void ck_quant_gemm_nt(int level, int type, int m, int n0, int n1, int k, const f
 void ck_quant_dequantize_rows(int level, int type, int n0, int n1, int k, const void *w, long row_bytes,
                               float *out, long ldo);
 
+/// Work over items [lo, hi) of a task, with the caller's arguments in `context`.
+typedef void (*ck_range_work)(void *context, long lo, long hi);
+
+/// Holds the spinning team (SpinTeam.c) with `threads` − 1 workers polling for work until
+/// `ck_team_release`; starts them on first use. Returns the workers held: 0 when `threads`
+/// ≤ 1 or another thread holds the team (then run serially).
+int ck_team_acquire(int threads);
+
+/// Puts the workers back to sleep; the holder calls it once per successful acquire.
+void ck_team_release(void);
+
+/// Runs work over items [0, count), claimed `grain` at a time by the holder and the team's
+/// workers, and returns when all have run. Only the holder may call it.
+void ck_team_run(long count, long grain, void *context, ck_range_work work);
+
+/// 1 on a team worker thread, or on the holder while it runs items in `ck_team_run`: a loop
+/// nested in team work runs serially (a nested `ck_team_run` would replace the task).
+int ck_team_inside(void);
+
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 import Foundation
@@ -18,6 +19,17 @@ public enum Parallel {
     public static func forEach(_ count: Int, workPerItem: Int = 1, minimumWork: Int = Parallel.minimumWork,
                                _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
+        if let workers = spinningWorkers, count > 1, count * workPerItem >= spinningMinimumWork, !isInsideParallel {
+            withoutActuallyEscaping(body) { body in
+                var task = ClosureTask(body: body)
+                withUnsafeMutablePointer(to: &task) { pointer in
+                    ck_team_run(count, grain(count, threads: workers + 1), pointer) { raw, lo, hi in
+                        raw!.assumingMemoryBound(to: ClosureTask.self).pointee.body(lo..<hi)
+                    }
+                }
+            }
+            return
+        }
         let chunks = min(cores, count, threadCoreLimit)
         if chunks <= 1 || count * workPerItem < minimumWork || isInsideParallel {
             body(0..<count)
@@ -43,6 +55,10 @@ public enum Parallel {
     public static func forEach(_ count: Int, workPerItem: Int = 1, minimumWork: Int = Parallel.minimumWork,
                                callsBLAS: Bool = true, context: UnsafeMutableRawPointer, work: RangeWork) {
         guard count > 0 else { return }
+        if let workers = spinningWorkers, count > 1, count * workPerItem >= spinningMinimumWork, !isInsideParallel {
+            ck_team_run(count, grain(count, threads: workers + 1), context, work)
+            return
+        }
         let chunks = min(cores, count, threadCoreLimit)
         if chunks <= 1 || count * workPerItem < minimumWork || isInsideParallel {
             work(context, 0, count)
@@ -69,6 +85,10 @@ public enum Parallel {
         }
     }
 
+    private struct ClosureTask {
+        var body: (Range<Int>) -> Void
+    }
+
     private struct ChunkedTask {
         var count: Int
         var chunks: Int
@@ -83,6 +103,49 @@ public enum Parallel {
     private static let applyFunction: ApplyFunction? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "dispatch_apply_f") else { return nil }
         return unsafeBitCast(symbol, to: ApplyFunction.self)
+    }()
+
+    /// Below this many scalar operations a loop stays on the calling thread even with a
+    /// spinning team: handing work over is then an atomic on a shared cache line, well under
+    /// a microsecond, so products of a decoding step's size (≥ 0.1 M multiply-adds) split.
+    public static let spinningMinimumWork = 1 << 15
+
+    /// Runs `body` with `threads` − 1 workers spinning for the parallel loops this thread runs
+    /// meanwhile (SpinTeam.c), instead of waking sleeping ones for each: for stretches of many
+    /// short loops, such as one decoding step's ~200 small products. The workers busy-wait
+    /// until `body` returns, so keep it to such stretches (not a prefill, whose sgemm has
+    /// OpenBLAS's own threads). Nested, inside a parallel loop, or while another thread holds
+    /// the team, `body` runs with the usual loops.
+    public static func withSpinningWorkers<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let threads = min(threads, cores, threadCoreLimit)
+        guard spinningTeamEnabled, threads > 1, spinningWorkers == nil, !isInsideParallel else { return try body() }
+        let workers = Int(ck_team_acquire(Int32(threads)))
+        guard workers > 0 else { return try body() }
+        pthread_setspecific(spinningKey, UnsafeRawPointer(bitPattern: workers))
+        defer {
+            pthread_setspecific(spinningKey, nil)
+            ck_team_release()
+        }
+        return try body()
+    }
+
+    /// Off: `withSpinningWorkers` only runs its body, and every loop wakes the sleeping pool
+    /// as before the team existed (`bench llm` measures both; tests compare them).
+    nonisolated(unsafe) public static var spinningTeamEnabled = true
+
+    /// Workers spinning for this thread (`withSpinningWorkers`), or nil.
+    public static var spinningWorkers: Int? {
+        pthread_getspecific(spinningKey).map { Int(bitPattern: $0) }
+    }
+
+    /// Items per claim: a few claims per thread, so a thread that falls behind (another
+    /// process took its core) leaves its share to the others.
+    private static func grain(_ count: Int, threads: Int) -> Int { max(1, count / (4 * threads)) }
+
+    private static let spinningKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
     }()
 
     /// Runs `body` with OpenBLAS limited to `threads`, restoring the previous setting.
@@ -122,7 +185,7 @@ public enum Parallel {
         return k
     }()
 
-    private static var isInsideParallel: Bool { pthread_getspecific(insideKey) != nil }
+    private static var isInsideParallel: Bool { pthread_getspecific(insideKey) != nil || ck_team_inside() != 0 }
 
     /// Marks the worker for the duration of `body` only: GCD reuses its threads, and the
     /// calling thread takes part in concurrentPerform too.

@@ -73,7 +73,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// Multiply-adds below which a product stays on the calling thread. Waking the pool's
     /// workers costs tens of microseconds, so in 1-row decoding only the tied head (28 M) is
     /// worth splitting, not a layer's 0.3–0.9 M-weight matrices: measured with `bench llm`
-    /// at 2 threads, splitting every matrix made decoding slower than 1 thread.
+    /// at 2 threads, splitting every matrix made decoding slower than 1 thread. Inside
+    /// `Parallel.withSpinningWorkers` (a decoding step) the team's threshold applies instead.
     public static let minimumParallelWork = 1 << 22
 
     /// y (m, rows) = x (m, columns) · Wᵀ, output columns split over `threads` (1: this thread).

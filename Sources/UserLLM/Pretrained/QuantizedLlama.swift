@@ -161,8 +161,22 @@ public final class QuantizedLlama {
     /// Runs `tokens` (row r: sequence `sequence[r]`, position `position[r]`, which must be the
     /// sequence's next one or follow the previous row of the same sequence) and writes the
     /// logits of the rows in `logitRows` (vocab floats each, in that order) to `logits`.
+    /// A decoding step (fewer rows than `QuantizedMatrix.sgemmRows`) runs its products on a
+    /// spinning team; a prefill's go to sgemm and OpenBLAS's threads.
     public func forward(tokens: [Int32], sequence: [Int], position: [Int], logitRows: [Int],
                         logits: UnsafeMutablePointer<Float>, threads: Int = Parallel.cores) {
+        guard threads > 1, tokens.count < QuantizedMatrix.sgemmRows else {
+            return run(tokens: tokens, sequence: sequence, position: position, logitRows: logitRows, logits: logits,
+                       threads: threads)
+        }
+        Parallel.withSpinningWorkers(threads) {
+            run(tokens: tokens, sequence: sequence, position: position, logitRows: logitRows, logits: logits,
+                threads: threads)
+        }
+    }
+
+    private func run(tokens: [Int32], sequence: [Int], position: [Int], logitRows: [Int],
+                     logits: UnsafeMutablePointer<Float>, threads: Int) {
         let c = config, rows = tokens.count
         precondition(rows > 0 && sequence.count == rows && position.count == rows)
         precondition(position.allSatisfy { $0 < capacity } && sequence.allSatisfy { $0 < sequences },
