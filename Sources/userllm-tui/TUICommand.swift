@@ -239,21 +239,24 @@ struct TUICommand: ParsableCommand {
         }
         term.stop()
         traceFile?.closeFile()
+        // Answers stop at their next decoding step; opening a run cannot be interrupted.
+        let jobsEnded = runner.stop(waitingAtMost: 2)
         if let t = trainer, case .running = t.outcome {
             // Quitting mid-training: the step ends, the checkpoint is saved, the next launch resumes.
             FileHandle.standardError.write(Data("userllm-tui: saving the training checkpoint (the next launch resumes)…\n".utf8))
             if !t.stop() { FileHandle.standardError.write(Data("userllm-tui: the training step did not end in time; the last checkpoint stands\n".utf8)) }
             if case .interrupted(let why) = t.outcome { FileHandle.standardError.write(Data("userllm-tui: \(why)\n".utf8)) }
         }
-        if term.stopSignal != 0 { throw ExitCode(128 + term.stopSignal) }
-        if trainer != nil {
-            // The checkpoint is saved and the terminal restored. Leave without the process's
-            // teardown: after quitting mid-training it sometimes never ended (seen in the tmux
-            // test, cause not yet found: a worker still inside an answer for the screen while
-            // library destructors run is the suspect).
+        if term.stopSignal != 0 && jobsEnded && trainer == nil { throw ExitCode(128 + term.stopSignal) }
+        if trainer != nil || !jobsEnded {
+            // The checkpoint is saved and the terminal restored, but a thread may still be at
+            // work (a training step, an opening run): the process's teardown would run
+            // library destructors (OpenBLAS joins its threads) under it and could hang, as the
+            // tmux test saw after quitting mid-training and right after opening a run under
+            // load. Nothing is left to save, so leave without the teardown.
             fflush(stdout)
             fflush(stderr)
-            _exit(0)
+            _exit(term.stopSignal != 0 ? Int32(128 + term.stopSignal) : 0)
         }
     }
 }

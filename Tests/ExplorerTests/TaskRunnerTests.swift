@@ -83,6 +83,32 @@ final class TaskRunnerTests: XCTestCase {
         if case .waiting = r.snapshot(for: query(cut: 5)).modes.last!.status {} else { XCTFail("cancelled TP should be waiting again") }
     }
 
+    /// Quitting: the running answer is cancelled and nothing else starts, so the queue is
+    /// empty before the process tears down; an opening that cannot be interrupted is
+    /// reported as still running instead of being waited for.
+    func testStopCancelsTheRunningJobAndReportsAnUninterruptibleOpening() {
+        let b = FixtureBackend(data: data)
+        b.blockMode = "tp"
+        let r = TaskRunner(opening: { b })
+        r.request(query(cut: 5), attention: false)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !b.calls.contains("tp@5") { usleep(1000) }
+        XCTAssertTrue(r.stop(waitingAtMost: 5), "a cancellable answer must end on stop")
+        let calls = b.calls.count
+        r.request(query(cut: 4), attention: false)
+        usleep(50_000)
+        XCTAssertEqual(b.calls.count, calls, "no job may start after stop")
+
+        let (opening, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let slow = TaskRunner(opening: { opening.signal(); release.wait(); return FixtureBackend(data: self.data) })
+        opening.wait()
+        let started = Date()
+        XCTAssertFalse(slow.stop(waitingAtMost: 0.2), "an opening still at work must be reported")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        release.signal()
+        XCTAssertTrue(slow.stop(waitingAtMost: 5))
+    }
+
     func testFailuresAreReportedPerMode() {
         let b = FixtureBackend(data: data)
         b.failMode = "soft"

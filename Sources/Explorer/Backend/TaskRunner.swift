@@ -153,6 +153,24 @@ public final class TaskRunner: @unchecked Sendable {
         lock.lock(); versionValue += 1; lock.unlock()
     }
 
+    /// On quit: cancels the running job, starts no other, and waits up to `seconds` for the
+    /// queue to empty. True when nothing runs any more; false when a job that cannot be
+    /// interrupted (opening a run) is still at work. Jobs only read, so the caller may then
+    /// leave without waiting, but must not tear the process down beside one (library
+    /// destructors would run under a job still inside them).
+    public func stop(waitingAtMost seconds: Double) -> Bool {
+        lock.lock()
+        control?.cancel()
+        epoch += 1
+        generation += 1
+        current = nil
+        backend = nil
+        lock.unlock()
+        let idle = DispatchSemaphore(value: 0)
+        queue.async { idle.signal() }
+        return idle.wait(timeout: .now() + seconds) == .success
+    }
+
     /// Blocks until the current query has no work left (tests and benchmarks).
     public func waitUntilIdle() {
         queue.sync {}
