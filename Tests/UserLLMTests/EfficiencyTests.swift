@@ -172,8 +172,9 @@ final class EfficiencyTests: XCTestCase {
         let e = FLOPs.userEncoder(encoder, events: 3, categoriesPerEvent: 2)
         // matmul: projection 2·3·14·8 = 672; block qkvo 4·2·3·8·8 = 1536; fc 2·3·8·16 = 768; proj 768 → 3744
         XCTAssertEqual(e.matmul, 3744)
-        // attention: causal, 1 + 2 + 3 = 6 visible scores; 2 heads × 2·(2·6·4) = 192
-        XCTAssertEqual(e.attention, 192)
+        // attention: causal, one 64-row block computes all 3 × 3 scores (6 visible);
+        // 2 heads × 2·(2·9·4) = 288
+        XCTAssertEqual(e.attention, 288)
         // approximate: category mean 3·4·2 = 24; position add 3·8 = 24; LayerNorms 3 × 3·8·7 = 504;
         // softmax 2·6·5 = 60; residuals 2·24 = 48; gelu 3·16·8 = 384                   → 1044
         XCTAssertEqual(e.approximate, 1044)

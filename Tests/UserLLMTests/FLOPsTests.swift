@@ -12,12 +12,13 @@ final class FLOPsTests: XCTestCase {
         // matmul: wq wk wv wo 4·2·3·8·8 = 1536; w1 w3 2·2·3·8·12 = 1152; w2 2·3·12·8 = 576;
         //         head 2·3·8·11 = 528                                            → 3792
         XCTAssertEqual(f.matmul, 3792)
-        // attention: causal, 1 + 2 + 3 = 6 visible scores; QKᵀ and PV, 2 heads × 2·6·4 = 96 each → 192
-        XCTAssertEqual(f.attention, 192)
+        // attention: causal, one 64-row block: all 3 × 3 scores computed (6 visible);
+        // QKᵀ and PV, 2 heads × 2·9·4 = 144 each → 288
+        XCTAssertEqual(f.attention, 288)
         // approximate: attn_norm 3·8·4 = 96, RoPE 2·3·8·3 = 144, softmax 2·6·5 = 60,
         // residual 24, mlp_norm 96, silu and ⊙ 3·12·5 = 180, residual 24, final norm 96 → 720
         XCTAssertEqual(f.approximate, 720)
-        XCTAssertEqual(f.total, 4704)
+        XCTAssertEqual(f.total, 4800)
     }
 
     func testDecodeStepWithCacheAndCrossAttentionByHand() {
@@ -66,20 +67,24 @@ final class FLOPsTests: XCTestCase {
         let f = FLOPs.transformerStack(block, layers: 1, events: 4)
         // matmul: qkvo 4·2·4·8·8 = 2048; fc 2·4·8·32 = 2048; proj 2048             → 6144
         XCTAssertEqual(f.matmul, 6144)
-        // attention: causal, 1 + 2 + 3 + 4 = 10 visible scores; 2 heads × 2 · (2·10·4) = 320
-        XCTAssertEqual(f.attention, 320)
+        // attention: causal, one block: 4 × 4 scores computed; 2 heads × 2 · (2·16·4) = 512
+        XCTAssertEqual(f.attention, 512)
         // approximate: biases 4·4·8 + 4·32 + 4·8 = 288; LayerNorms 3 × 4·8·7 = 672;
         // softmax 2·10·5 = 100; residuals 2·32 = 64; gelu 4·32·8 = 1024             → 2148
         XCTAssertEqual(f.approximate, 2148)
     }
 
-    func testCausalAttentionCountsVisibleScoresOnly() {
+    func testCausalAttentionCountsComputedBlocksAndSoftmaxOnVisibleScores() {
         // 3 new queries after 2 cached positions: they see 3, 4 and 5 keys → 12 of 15.
         XCTAssertEqual(FLOPs.visibleCausalScores(queries: 3, keys: 5), 12)
         XCTAssertEqual(FLOPs.visibleCausalScores(queries: 1, keys: 7), 7)
         let causal = FLOPs.attention(batch: 2, heads: 3, queries: 3, keys: 5, headDim: 4, causal: true)
-        // 6 pairs × 2 · (2·12·4) = 1152; softmax 6·12·5 = 360.
-        XCTAssertEqual(causal, FLOPCount(attention: 1152, approximate: 360))
+        // One block of 3 rows, all scoring the 5 keys its last row sees:
+        // 6 pairs × 2 · (2·15·4) = 1440; softmax on the visible 6·12·5 = 360.
+        XCTAssertEqual(causal, FLOPCount(attention: 1440, approximate: 360))
+        // 100 queries alone: blocks of 64 and 36 rows seeing 64 and 100 keys (of 5050 visible).
+        XCTAssertEqual(FLOPs.attention(batch: 1, heads: 1, queries: 100, keys: 100, headDim: 1, causal: true).attention,
+                       2 * 2 * (64 * 64 + 36 * 100))
         // Unmasked (cross-attention, Perceiver): the full 3 × 5.
         XCTAssertEqual(FLOPs.attention(batch: 2, heads: 3, queries: 3, keys: 5, headDim: 4),
                        FLOPCount(attention: 1440, approximate: 450))

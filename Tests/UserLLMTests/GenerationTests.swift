@@ -81,9 +81,10 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(s.generatedTokens, 5)
         XCTAssertGreaterThan(s.seconds, 0)
         let c = model.config
+        // All 5 user rows are projected; only the 4 real ones are attended to.
         var expected = FLOPs.crossAttentionContext(c, userRows: 5)
-            + FLOPs.languageModel(c, batch: 1, newTokens: 6, userRows: 5, logitsRows: 1)
-        for past in 6..<10 { expected += FLOPs.languageModel(c, batch: 1, newTokens: 1, pastTokens: past, userRows: 5, logitsRows: 1) }
+            + FLOPs.languageModel(c, batch: 1, newTokens: 6, userRows: 4, logitsRows: 1)
+        for past in 6..<10 { expected += FLOPs.languageModel(c, batch: 1, newTokens: 1, pastTokens: past, userRows: 4, logitsRows: 1) }
         XCTAssertEqual(s.flops, expected)
     }
 }

@@ -87,10 +87,11 @@ final class InferenceTests: XCTestCase {
         decoder.expand(to: 4)
         _ = decoder.step([1, 1, 1, 1])
         _ = decoder.step([2, 2, 2, 2])
+        // All 5 user rows are projected; only the 4 real ones are attended to.
         let expected = FLOPs.crossAttentionContext(c, userRows: 5)
-            + FLOPs.languageModel(c, batch: 1, newTokens: 6, userRows: 5, logitsRows: 1)
-            + FLOPs.languageModel(c, batch: 4, newTokens: 1, pastTokens: 6, userRows: 5, logitsRows: 4)
-            + FLOPs.languageModel(c, batch: 4, newTokens: 1, pastTokens: 7, userRows: 5, logitsRows: 4)
+            + FLOPs.languageModel(c, batch: 1, newTokens: 6, userRows: 4, logitsRows: 1)
+            + FLOPs.languageModel(c, batch: 4, newTokens: 1, pastTokens: 6, userRows: 4, logitsRows: 4)
+            + FLOPs.languageModel(c, batch: 4, newTokens: 1, pastTokens: 7, userRows: 4, logitsRows: 4)
         XCTAssertEqual(decoder.flops, expected)
     }
 }

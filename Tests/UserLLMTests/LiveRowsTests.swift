@@ -167,8 +167,9 @@ final class LiveRowsTests: XCTestCase {
             XCTAssertEqual(ranked.map(\.tokens), reference.answers.map(\.0), "seed \(seed) k \(k)")
             for (r, e) in zip(ranked, reference.answers) { XCTAssertEqual(r.logProb, e.1, accuracy: 1e-4) }
 
-            let c = model.config, m = 5, positions = prompt.positions
-            var expected = FLOPs.crossAttentionContext(c, userRows: m)
+            // All 5 user rows are projected; only the 4 real ones are attended to.
+            let c = model.config, m = 4, positions = prompt.positions
+            var expected = FLOPs.crossAttentionContext(c, userRows: 5)
                 + FLOPs.languageModel(c, batch: 1, newTokens: positions, userRows: m, logitsRows: 1)
             for (s, n) in reference.live.enumerated() {
                 expected += FLOPs.languageModel(c, batch: n, newTokens: 1, pastTokens: positions + s, userRows: m, logitsRows: n)

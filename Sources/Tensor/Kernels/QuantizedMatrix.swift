@@ -85,6 +85,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
         guard m > 0 else { return }
         precondition(level <= SmallRowsGemm.level, "kernel level \(level) needs a CPU feature this one lacks")
         let (ldx, ldy) = (ldx ?? columns, ldy ?? rows)
+        FLOPCounter.add(.matmul, m: m, n: rows, k: columns)
         if m >= Self.sgemmRows, let scratch {
             dequantize(rows: 0..<rows, into: scratch, threads: threads, level: level)
             Parallel.withBLASThreads(max(1, threads)) {

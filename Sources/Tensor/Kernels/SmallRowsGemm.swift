@@ -25,7 +25,9 @@ public enum SmallRowsGemm {
     /// `level` below the CPU's picks a plainer kernel (tests check each against the others).
     public static func multiply(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
-                                c: UnsafeMutablePointer<Float>, ldc: Int, level: Int32 = SmallRowsGemm.level) {
+                                c: UnsafeMutablePointer<Float>, ldc: Int, kind: FLOPCounter.Kind = .matmul,
+                                level: Int32 = SmallRowsGemm.level) {
+        FLOPCounter.add(kind, m: m, n: n, k: k)
         let product = Product(b: b, n: n, c: c, ldc: ldc, alpha: alpha, beta: beta, ldb: ldb)
         run(Task(m: m, k: k, a: a, lda: lda, level: level, products: (product, nil, nil)))
     }
@@ -54,6 +56,7 @@ public enum SmallRowsGemm {
                                 _ first: Product, _ second: Product, _ third: Product? = nil,
                                 level: Int32 = SmallRowsGemm.level) {
         precondition(m <= maxRows, "the fused few-row products take at most \(maxRows) rows, got \(m)")
+        FLOPCounter.add(.matmul, m: m, n: first.n + second.n + (third?.n ?? 0), k: k)
         run(Task(m: m, k: k, a: a, lda: lda, level: level, products: (first, second, third)))
     }
 

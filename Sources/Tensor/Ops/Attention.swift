@@ -100,6 +100,21 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// Scores `attention` computes (and multiplies by V) for one (batch, head) pair of
+    /// `queries` rows over `keys` keys, queries aligned to the end, no key lengths: all of them
+    /// unmasked; causal, every key visible to the LAST row of each block of
+    /// `AttentionPlan.causalRowBlock` queries, for every row of the block — the masked scores
+    /// inside a block are computed, then zeroed by the softmax. What `FLOPs.attention` counts.
+    public static func attentionScoresComputed(queries: Int, keys: Int, causal: Bool) -> Int {
+        guard causal else { return queries * keys }
+        return stride(from: 0, to: queries, by: AttentionPlan.causalRowBlock).reduce(0) { sum, i0 in
+            let i1 = Swift.min(queries, i0 + AttentionPlan.causalRowBlock)
+            return sum + (i1 - i0) * Swift.max(0, Swift.min(keys, i1 + keys - queries))
+        }
+    }
+}
+
 /// The sizes and mask of one attention call, and its per-(batch, head) kernels.
 struct AttentionPlan {
     /// hk: key/value heads (h for plain multi-head attention).
@@ -173,7 +188,7 @@ struct AttentionPlan {
                         let rows = i1 - i0, pb = p + i0 * tk
                         // S = scale · Q Kᵀ over the keys this block can see  (rows, limit), ld Tk
                         BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: d, alpha: scale,
-                                  a: qp + i0 * d, b: kp, c: pb, ldc: tk)
+                                  a: qp + i0 * d, b: kp, c: pb, ldc: tk, kind: .attention)
                         // Only P V reads the scratch, and only its first `limit` columns;
                         // kept probabilities are zero out to Tk.
                         let width = probs == nil ? limit : tk
@@ -183,7 +198,7 @@ struct AttentionPlan {
                         }
                         // O = P V  (rows, Dv)
                         BLAS.gemm(transA: false, transB: false, m: rows, n: dv, k: limit, a: pb, lda: tk, b: vp,
-                                  c: out + (pair * tq + i0) * dv)
+                                  c: out + (pair * tq + i0) * dv, kind: .attention)
                     }
                 }
             }
@@ -236,11 +251,11 @@ struct AttentionPlan {
                     if let dvOut {
                         // dV[:limit] += Pᵀ dO  (limit, Dv)
                         BLAS.gemm(transA: true, transB: false, m: limit, n: dv, k: rows, a: pb, lda: tk, b: gb,
-                                  beta: 1, c: dvOut + kv * capacity * dv)
+                                  beta: 1, c: dvOut + kv * capacity * dv, kind: .attention)
                     }
                     guard needScores else { continue }
                     // dP = dO Vᵀ  (rows, limit), ld Tk
-                    BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: dv, a: gb, b: vp, c: dsb, ldc: tk)
+                    BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: dv, a: gb, b: vp, c: dsb, ldc: tk, kind: .attention)
                     for i in 0..<rows {
                         let pr = pb + i * tk, dr = dsb + i * tk
                         let dot = VectorMath.dot(pr, dr, limit)
@@ -250,12 +265,12 @@ struct AttentionPlan {
                     if let dq {
                         // dQ = scale · dS K  (rows, D)
                         BLAS.gemm(transA: false, transB: false, m: rows, n: d, k: limit, alpha: scale, a: dsb, lda: tk,
-                                  b: kp, c: dq + (pair * tq + i0) * d)
+                                  b: kp, c: dq + (pair * tq + i0) * d, kind: .attention)
                     }
                     if let dk {
                         // dK[:limit] += scale · dSᵀ Q  (limit, D)
                         BLAS.gemm(transA: true, transB: false, m: limit, n: d, k: rows, alpha: scale, a: dsb, lda: tk,
-                                  b: qp + i0 * d, beta: 1, c: dk + kv * capacity * d)
+                                  b: qp + i0 * d, beta: 1, c: dk + kv * capacity * d, kind: .attention)
                     }
                 }
                 if let dScores { (dScores + pair * tq * tk).update(from: ds, count: tq * tk) }

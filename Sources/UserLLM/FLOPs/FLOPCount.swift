@@ -6,9 +6,13 @@ import Foundation
 /// - `matmul`: dense products, exact — an (m, k) × (k, n) product is 2·m·n·k (one multiply
 ///   and one add per term). Linear layers, the tied output head, cross-attention K/V
 ///   projections. A bias adds m·n.
-/// - `attention`: QKᵀ and P·V, exact as the kernel runs them — 2·Tq·Tk·Dh each per
-///   (batch, head). The kernel computes the whole Tq × Tk rectangle and masks afterwards, so
-///   causal attention counts the rectangle, not the triangle.
+/// - `attention`: QKᵀ and P·V, exact as the kernels run them — 2·Dh per computed score
+///   each, per (batch, head). Causal attention runs in blocks of 64 query rows, each scoring
+///   every key its last row sees, so it counts those blocks (masked scores inside a block
+///   included), not the triangle (see `FLOPs.attention`).
+///
+/// `matmul` and `attention` are checked against `FLOPCounter`, which adds up the products
+/// the engine runs, for one forward of every mode (FLOPCountingTests): they are equal.
 /// - `approximate`: element-wise work, by a documented per-element cost (see `FLOPs`):
 ///   softmax 5 per score, RMSNorm 4 and LayerNorm 7 per element, RoPE 3, SiLU 4, GELU (tanh)
 ///   8, residual adds and products 1, gate tanh·x 1. Lookups (embeddings) and copies are 0.

@@ -1,4 +1,5 @@
 import NN
+import Tensor
 
 /// Analytic FLOPs of the model's forward passes, by the conventions of `FLOPCount`:
 /// matrix products and attention exactly, element-wise work approximately at these costs
@@ -18,15 +19,20 @@ public enum FLOPs {
     }
 
     /// softmax(q·kᵀ/√Dh)·v for `batch` × `heads` pairs of (queries, Dh) × (keys, Dh):
-    /// QKᵀ and PV 2·Dh per scored (query, key) each (the scale rides in the sgemm), the
-    /// softmax approximate. `causal`: the queries are the last `queries` of `keys` positions
-    /// and each sees only the keys up to itself, as the kernel computes them.
+    /// QKᵀ and PV 2·Dh per computed (query, key) score each (the scale rides in the sgemm),
+    /// the softmax approximate over the visible scores. `causal`: the queries are the last
+    /// `queries` of `keys` positions and each sees only the keys up to itself; the kernel
+    /// works in blocks of 64 query rows, each scoring every key its last row sees, so the
+    /// products count those blocks (`Tensor.attentionScoresComputed`), masked scores inside
+    /// a block included — the work done, not the triangle. (One query, as in decoding, sees
+    /// all its keys: the same either way.)
     public static func attention(batch: Int, heads: Int, queries: Int, keys: Int, headDim: Int,
                                  causal: Bool = false) -> FLOPCount {
         let pairs = batch * heads
-        let scores = causal ? visibleCausalScores(queries: queries, keys: keys) : queries * keys
-        return FLOPCount(attention: pairs * 2 * 2 * scores * headDim,
-                         approximate: pairs * scores * softmaxPerScore)
+        let computed = Tensor.attentionScoresComputed(queries: queries, keys: keys, causal: causal)
+        let visible = causal ? visibleCausalScores(queries: queries, keys: keys) : queries * keys
+        return FLOPCount(attention: pairs * 2 * 2 * computed * headDim,
+                         approximate: pairs * visible * softmaxPerScore)
     }
 
     /// (query, key) pairs a causal mask leaves: query i of Tq (after Tk − Tq earlier

@@ -115,9 +115,11 @@ extension DecodeStep {
             let qh = q + h * headDim, oh = out + h * headDim
             // S[:, :prompt] = scale · Q Kᵀ for every position at once  (n, prompt), ld keyCapacity
             BLAS.gemm(transA: false, transB: true, m: n, n: promptLength, k: headDim, alpha: scale, a: qh, lda: d,
-                      b: promptKeys, ldb: headDim, c: sc, ldc: keyCapacity)
+                      b: promptKeys, ldb: headDim, c: sc, ldc: keyCapacity, kind: .attention)
             for r in 0..<n {
                 let row = sc + r * keyCapacity, qr = qh + r * d, path = paths + r * g
+                // The path's own slots, by hand: a dot per score here, an axpy per score below.
+                FLOPCounter.add(.attention, m: 2, n: lengths[r], k: headDim)
                 for j in 0..<lengths[r] {
                     row[promptLength + j] = scale * VectorMath.dot(qr, poolK + Int(path[j]) * kvDim + kvh * headDim, headDim)
                 }
@@ -130,7 +132,7 @@ extension DecodeStep {
                 for r in 0..<n { (oh + r * d).update(repeating: 0, count: headDim) }
             } else {
                 BLAS.gemm(transA: false, transB: false, m: n, n: headDim, k: promptLength, a: sc, lda: keyCapacity,
-                          b: promptValues, ldb: headDim, c: oh, ldc: d)
+                          b: promptValues, ldb: headDim, c: oh, ldc: d, kind: .attention)
             }
             for r in 0..<n {
                 let row = sc + r * keyCapacity + promptLength, o = oh + r * d, path = paths + r * g
@@ -161,14 +163,14 @@ extension DecodeStep {
             let sc = scores.pointer + h * positionCapacity * keyCapacity
             let keys = context.keys.pointer + h * m * headDim, values = context.values.pointer + h * m * headDim
             BLAS.gemm(transA: false, transB: true, m: n, n: visible, k: headDim, alpha: scale, a: q + h * headDim,
-                      lda: d, b: keys, ldb: headDim, c: sc, ldc: keyCapacity)
+                      lda: d, b: keys, ldb: headDim, c: sc, ldc: keyCapacity, kind: .attention)
             for r in 0..<n { Self.softmax(sc + r * keyCapacity, visible) }
             if visible == 0 {
                 for r in 0..<n { (out + h * headDim + r * d).update(repeating: 0, count: headDim) }
                 continue
             }
             BLAS.gemm(transA: false, transB: false, m: n, n: headDim, k: visible, a: sc, lda: keyCapacity,
-                      b: values, ldb: headDim, c: out + h * headDim, ldc: d)
+                      b: values, ldb: headDim, c: out + h * headDim, ldc: d, kind: .attention)
         }
     }
 

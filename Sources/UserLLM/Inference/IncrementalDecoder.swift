@@ -43,6 +43,8 @@ public final class IncrementalDecoder {
     private var userContext: [CrossAttentionContext?]?
     private var userRows = 0
     private var userLength: Int?
+    /// The user rows cross-attention scores (padding rows are skipped, not computed).
+    private var visibleUserRows: Int { min(userRows, userLength ?? userRows) }
     private var prefixSize = 0
     private var prefixLength: Int?
 
@@ -124,7 +126,7 @@ public final class IncrementalDecoder {
             // (1, d) · (V, d)ᵀ straight into the reused buffer.
             DecodeWeight(model.tokenEmbedding).multiply(h.pointer, rows: 1, in: config.dModel, out: config.vocabSize,
                                                         into: logits.pointer)
-            flops += FLOPs.languageModel(config, batch: 1, newTokens: p + tokens.count, userRows: userRows, logitsRows: 1)
+            flops += FLOPs.languageModel(config, batch: 1, newTokens: p + tokens.count, userRows: visibleUserRows, logitsRows: 1)
         }
         promptLength = p + tokens.count
         return logits
@@ -195,7 +197,7 @@ public final class IncrementalDecoder {
         for (r, count) in counts.enumerated() {
             let start = promptLength + stepper.pathLength(of: r)
             for j in 0..<count {
-                flops += FLOPs.languageModel(config, batch: 1, newTokens: 1, pastTokens: start + j, userRows: userRows,
+                flops += FLOPs.languageModel(config, batch: 1, newTokens: 1, pastTokens: start + j, userRows: visibleUserRows,
                                              logitsRows: 1)
             }
         }

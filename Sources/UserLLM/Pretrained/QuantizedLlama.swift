@@ -264,6 +264,7 @@ public final class QuantizedLlama {
                     let g = hh / group
                     let s = scores + hh * stride
                     // (count, visibleEnd) = q rows of this head · cached keys of its KV head
+                    FLOPCounter.add(.attention, m: 2 * run.count, n: visibleEnd, k: hd)  // and P·V below
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(run.count), Int32(visibleEnd), Int32(hd), scale,
                                 q + run.start * c.dModel + hh * hd, Int32(c.dModel), kc + g * hd, Int32(c.kvDim),
                                 0, s, Int32(visibleEnd))
