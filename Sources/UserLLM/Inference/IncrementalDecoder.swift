@@ -203,12 +203,12 @@ public final class IncrementalDecoder {
         }
         let masked = prefixLength.map { $0..<prefixSize }
         // A beam step is a few rows: ~200 short products, each too short to wake a sleeping
-        // worker for, so the step runs on a spinning team.
-        let pass = { [self] in
+        // worker for, so the step runs on a spinning team. (The closure is passed, not
+        // stored: a stored one would be boxed on the heap at every step.)
+        Parallel.withSpinningWorkers(tokens.count < QuantizedMatrix.sgemmRows ? Parallel.cores : 1) {
             stepper.forward(tokens: tokens, counts: counts, prompt: caches, promptLength: promptLength, masked: masked,
                             contexts: userContext, userLength: userLength, logits: passLogits!.pointer)
         }
-        if tokens.count < QuantizedMatrix.sgemmRows { Parallel.withSpinningWorkers(Parallel.cores, pass) } else { pass() }
         return UnsafePointer(passLogits!.pointer)
     }
 }
