@@ -58,6 +58,33 @@ final class StepPaceTests: XCTestCase {
         XCTAssertTrue(result.stoppedEarly)
     }
 
+    /// The learning rate follows the time budget when it runs out before the steps: at 9 s
+    /// of 10, step 9 of 40 takes the rate of step 36, near the cosine's floor.
+    func testATimeBudgetDecaysTheLearningRateByTime() throws {
+        var now = 0.0
+        let w = Tensor(shape: [2], values: [0.5, -0.25], requiresGrad: true)
+        var config = TrainerConfig(steps: 40, batchSize: 1, learningRate: 1e-2, warmupSteps: 0,
+                                   evalEvery: 0, evalBatches: 1, patience: 0)
+        config.timeBudgetSeconds = 10
+        let trainer = Trainer(name: "budget-lr", parameters: [("w", w)], config: config, directory: nil)
+        trainer.clock = { now }
+        var rates: [Float] = []
+        trainer.progress = { rates.append($0.learningRate) }
+        _ = try trainer.train(step: { _ in
+            now += 1
+            return ((w * w).sum(), 1)
+        }, validate: { 0 })
+        XCTAssertEqual(rates.count, 10)
+        for (s, rate) in rates.enumerated() {
+            XCTAssertEqual(rate, config.schedule.learningRate(at: 4 * s), accuracy: 1e-9, "step \(s)")
+        }
+        XCTAssertLessThan(rates.last!, 0.15 * config.learningRate, "the last step must be near the floor (a tenth)")
+        // Without a budget the same steps keep the schedule by steps.
+        config.timeBudgetSeconds = nil
+        XCTAssertEqual(Trainer(name: "steps", parameters: [("w", w)], config: config, directory: nil)
+            .scheduledStep(9, elapsed: 9), 9)
+    }
+
     /// Through the Trainer: a fake clock advanced by the step closure (1 s for 20 steps,
     /// then 7 s), the reported ETA each step.
     func testTrainerReportsTheRecentPace() throws {

@@ -46,6 +46,14 @@ public final class Trainer {
         gateOptimizer = gates.isEmpty ? nil : AdamW(parameters: gates, config: adam)
     }
 
+    /// Where the schedule stands at step `s`: with a time budget, whichever is further along,
+    /// the steps or the time (as a fraction of the steps), so a stage the budget stops ends
+    /// its cosine at the floor as a stage that runs all its steps does, not at a high rate.
+    public func scheduledStep(_ s: Int, elapsed: Double) -> Int {
+        guard let budget = config.timeBudgetSeconds else { return s }
+        return max(s, min(config.steps, Int(Double(config.steps) * max(0, elapsed) / budget)))
+    }
+
     public var resultURL: URL? { directory?.appendingPathComponent("\(name).safetensors") }
     public var resumeURL: URL? { directory?.appendingPathComponent("\(name).resume.safetensors") }
 
@@ -70,7 +78,7 @@ public final class Trainer {
                 result.seconds = Date().timeIntervalSince(start)
                 throw RunError.interrupted(stage: name, step: s)
             }
-            let lr = schedule.learningRate(at: s)
+            let lr = schedule.learningRate(at: scheduledStep(s, elapsed: clock() - budgetStart))
             optimizer.learningRate = lr
             gateOptimizer?.learningRate = lr * (config.gateLearningRateScale ?? 1)
             optimizer.zeroGrad()
