@@ -24,6 +24,22 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
     /// Dropout on the input vectors (item embedding + position) while pretraining. 0.1:
     /// SASRec uses 0.2 on ML-1M; ML-100K windows overfit a 2-layer model within minutes.
     public var dropout: Float = 0.1
+    /// Dropout on each attention and MLP output before it joins the residual stream, while
+    /// pretraining (SASRec's hidden dropout). 0: the shipped presets predate it; `base`
+    /// sets 0.5 as SASRec does on ML-100K-sized data.
+    public var residualDropout: Float = 0
+    /// Score items with the input item table (logits = h·Eᵀ + b, SASRec's shared item
+    /// embedding) instead of a separate head matrix: half the item parameters, and rare
+    /// items' output rows learn from every window they appear in as input. Needs
+    /// itemDim == dModel. False: the shipped presets predate it.
+    public var tiedItemHead: Bool = false
+    /// Distance between pretraining window ends; nil = the window length (each training
+    /// event a target once per epoch, most with a short context). Smaller strides add
+    /// overlapping windows, so more targets are predicted from a long history.
+    public var pretrainingStride: Int? = nil
+    /// Weight of the category and rating losses against the item loss (1: their plain mean;
+    /// 0: the item loss alone, SASRec's objective).
+    public var auxiliaryLossWeight: Float = 1
     /// Biases in attention / MLP linears and LayerNorms. False: nanoGPT finds it no worse and faster.
     public var bias: Bool = false
     /// LayerNorm eps. 1e-5: PyTorch's default.
@@ -33,7 +49,8 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
 
     public init(dModel: Int = 128, layers: Int = 2, heads: Int = 4, mlpHidden: Int = 512, maxEvents: Int = 50,
                 itemDim: Int = 128, categoryDim: Int = 32, ratingDim: Int = 16, dropout: Float = 0.1,
-                bias: Bool = false, normEps: Float = 1e-5, initStd: Float = 0.02) {
+                residualDropout: Float = 0, tiedItemHead: Bool = false, pretrainingStride: Int? = nil,
+                auxiliaryLossWeight: Float = 1, bias: Bool = false, normEps: Float = 1e-5, initStd: Float = 0.02) {
         self.dModel = dModel
         self.layers = layers
         self.heads = heads
@@ -43,6 +60,10 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
         self.categoryDim = categoryDim
         self.ratingDim = ratingDim
         self.dropout = dropout
+        self.residualDropout = residualDropout
+        self.tiedItemHead = tiedItemHead
+        self.pretrainingStride = pretrainingStride
+        self.auxiliaryLossWeight = auxiliaryLossWeight
         self.bias = bias
         self.normEps = normEps
         self.initStd = initStd
@@ -63,7 +84,8 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case dModel, layers, heads, mlpHidden, maxEvents, itemDim, categoryDim, ratingDim, dropout, bias, normEps, initStd
+        case dModel, layers, heads, mlpHidden, maxEvents, itemDim, categoryDim, ratingDim, dropout, residualDropout, tiedItemHead, pretrainingStride,
+             auxiliaryLossWeight, bias, normEps, initStd
     }
 
     public init(from decoder: Decoder) throws {
@@ -78,12 +100,26 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
         categoryDim = try c.decodeIfPresent(Int.self, forKey: .categoryDim) ?? d.categoryDim
         ratingDim = try c.decodeIfPresent(Int.self, forKey: .ratingDim) ?? d.ratingDim
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? d.dropout
+        residualDropout = try c.decodeIfPresent(Float.self, forKey: .residualDropout) ?? d.residualDropout
+        tiedItemHead = try c.decodeIfPresent(Bool.self, forKey: .tiedItemHead) ?? d.tiedItemHead
+        pretrainingStride = try c.decodeIfPresent(Int.self, forKey: .pretrainingStride) ?? d.pretrainingStride
+        auxiliaryLossWeight = try c.decodeIfPresent(Float.self, forKey: .auxiliaryLossWeight) ?? d.auxiliaryLossWeight
         bias = try c.decodeIfPresent(Bool.self, forKey: .bias) ?? d.bias
         normEps = try c.decodeIfPresent(Float.self, forKey: .normEps) ?? d.normEps
         initStd = try c.decodeIfPresent(Float.self, forKey: .initStd) ?? d.initStd
         guard dModel > 0, layers >= 0, heads > 0, dModel % heads == 0, maxEvents > 0 else {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
                 debugDescription: "encoder config: dModel \(dModel) must be a positive multiple of heads \(heads); maxEvents \(maxEvents) > 0"))
+        }
+        guard (0..<1).contains(dropout), (0..<1).contains(residualDropout), auxiliaryLossWeight >= 0,
+              (pretrainingStride ?? 1) > 0 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
+                debugDescription: "encoder config: dropout \(dropout) and residualDropout \(residualDropout) must lie in [0, 1), "
+                    + "auxiliaryLossWeight \(auxiliaryLossWeight) ≥ 0, pretrainingStride \(pretrainingStride.map(String.init) ?? "nil") > 0"))
+        }
+        guard !tiedItemHead || itemDim == dModel else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
+                debugDescription: "encoder config: tiedItemHead scores with the item table, so itemDim \(itemDim) must equal dModel \(dModel)"))
         }
     }
 }

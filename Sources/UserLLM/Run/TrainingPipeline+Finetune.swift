@@ -22,10 +22,12 @@ extension TrainingPipeline {
         let cfg = preset.stages.encoder
         let modelConfig = ModelChoice(mode: .xattn).modelConfig(preset)
         let encoder = UserEncoder(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 1)
-        let heads = EncoderHeads(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 2)
+        let heads = EncoderHeads(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 2,
+                                 encoder: encoder)
         let pretrainer = EncoderPretrainer(
             encoder: encoder, heads: heads, builder: context.builder, features: context.features,
             config: EncoderPretrainingConfig(steps: cfg.steps, batchSize: cfg.batchSize, windowLength: preset.windowLength,
+                                             windowStride: modelConfig.encoder.pretrainingStride,
                                              learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps,
                                              weightDecay: cfg.weightDecay, gradientClip: cfg.gradClip, seed: preset.seed))
         let windows = pretrainer.windows
