@@ -79,8 +79,12 @@ final class EncoderRecipeTests: XCTestCase {
         // Evaluation: no dropout, the same function as the plain encoder.
         let a = Autograd.noGrad { plain(batch) }, b = Autograd.noGrad { dropped(batch) }
         for i in 0..<a.count { XCTAssertEqual(a.pointer[i], b.pointer[i], accuracy: 1e-6) }
-        // Training: the branches are dropped, so the output changes; the seed replays it.
+        // Finetuning (training, not pretraining): only `dropout`, 0 here, so no change.
         dropped.isTraining = true
+        let f = Autograd.noGrad { dropped(batch) }
+        for i in 0..<a.count { XCTAssertEqual(a.pointer[i], f.pointer[i], accuracy: 1e-6) }
+        // Pretraining: the branches are dropped, so the output changes; the seed replays it.
+        dropped.isPretraining = true
         dropped.dropoutGenerator = SeededGenerator(seed: 5)
         let t1 = Autograd.noGrad { dropped(batch) }
         dropped.dropoutGenerator = SeededGenerator(seed: 5)
@@ -91,11 +95,28 @@ final class EncoderRecipeTests: XCTestCase {
         XCTAssertEqual(dropped.config.dropout, 0)
     }
 
+    /// Input dropout: `pretrainingDropout` while pretraining, `dropout` while finetuning.
+    func testPretrainingAndFinetuningInputDropoutRates() {
+        var c = config()
+        c.dropout = 0
+        c.pretrainingDropout = 0.5
+        let batch = batchWithTargets()
+        let (encoder, _) = model(c)
+        let eval = Autograd.noGrad { encoder(batch) }
+        encoder.isTraining = true
+        let finetuning = Autograd.noGrad { encoder(batch) }
+        XCTAssertEqual(eval.scalars, finetuning.scalars)
+        encoder.isPretraining = true
+        let pretraining = Autograd.noGrad { encoder(batch) }
+        XCTAssertGreaterThan(zip(eval.scalars, pretraining.scalars).map { abs($0 - $1) }.max()!, 1e-3)
+    }
+
     /// With the masks fixed (the generator reset before each forward), the encoder with
     /// residual dropout is differentiable and its gradient matches finite differences.
     func testResidualDropoutGradientCheck() {
         let (encoder, _) = model(config(residualDropout: 0.3))
         encoder.isTraining = true
+        encoder.isPretraining = true
         let batch = batchWithTargets()
         let bad = GradientCheck.mismatches(encoder.parameters().map(\.1), eps: 1e-2, atol: 3e-3, rtol: 3e-2) { _ in
             encoder.dropoutGenerator = SeededGenerator(seed: 9)
@@ -117,10 +138,12 @@ final class EncoderRecipeTests: XCTestCase {
     }
 
     func testRecipeKeysDecodeAndBadValuesAreRefused() throws {
-        let json = #"{"tiedItemHead": true, "residualDropout": 0.5, "dropout": 0.5, "pretrainingStride": 10, "auxiliaryLossWeight": 0}"#
+        let json = #"{"tiedItemHead": true, "residualDropout": 0.5, "pretrainingDropout": 0.5, "pretrainingStride": 10, "auxiliaryLossWeight": 0}"#
         let c = try JSONDecoder().decode(EncoderConfig.self, from: Data(json.utf8))
         XCTAssertEqual(c.tiedItemHead, true)
         XCTAssertEqual(c.residualDropout, 0.5)
+        XCTAssertEqual(c.pretrainingDropout, 0.5)
+        XCTAssertEqual(c.dropout, EncoderConfig().dropout, "finetuning's input dropout keeps its default")
         XCTAssertEqual(c.pretrainingStride, 10)
         XCTAssertEqual(c.auxiliaryLossWeight, 0)
         XCTAssertEqual(try JSONDecoder().decode(EncoderConfig.self, from: JSONEncoder().encode(c)), c)
@@ -129,10 +152,25 @@ final class EncoderRecipeTests: XCTestCase {
         XCTAssertEqual([d.residualDropout, d.auxiliaryLossWeight], [0, 1])
         XCTAssertFalse(d.tiedItemHead)
         XCTAssertNil(d.pretrainingStride)
-        for bad in [#"{"tiedItemHead": true, "itemDim": 64}"#, #"{"residualDropout": 1}"#, #"{"dropout": -0.1}"#,
-                    #"{"pretrainingStride": 0}"#, #"{"auxiliaryLossWeight": -1}"#] {
-            XCTAssertThrowsError(try JSONDecoder().decode(EncoderConfig.self, from: Data(bad.utf8)), bad) { error in
-                XCTAssertTrue("\(error)".contains("encoder config"), "\(error)")
+        XCTAssertNil(d.pretrainingDropout)
+        // Nonsense values are refused with the rest of a preset, naming the key.
+        let tiny = PipelineFixture.packageRoot.appendingPathComponent("Assets/presets/tiny.json")
+        let cases: [(String, Any, String)] = [("tiedItemHead", true, "encoder.itemDim"),  // with itemDim 16 ≠ dModel 32
+                                              ("residualDropout", 1, "encoder.residualDropout"),
+                                              ("pretrainingDropout", 1.5, "encoder.pretrainingDropout"),
+                                              ("pretrainingStride", 0, "encoder.pretrainingStride"),
+                                              ("auxiliaryLossWeight", -1, "encoder.auxiliaryLossWeight")]
+        for (name, value, key) in cases {
+            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: tiny)) as! [String: Any]
+            var encoder = object["encoder"] as! [String: Any]
+            encoder[name] = value
+            if name == "tiedItemHead" { encoder["itemDim"] = 16 }
+            object["encoder"] = encoder
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("preset-\(UUID().uuidString).json")
+            try JSONSerialization.data(withJSONObject: object).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            XCTAssertThrowsError(try Preset.load(from: url), name) { error in
+                XCTAssertEqual((error as? ConfigError)?.key, key, "\(error)")
             }
         }
     }

@@ -77,7 +77,8 @@ public final class EncoderPretrainer {
     @discardableResult
     public func trainStep(_ batch: EventBatch) -> (loss: EncoderLoss, gradientNorm: Float) {
         encoder.isTraining = true
-        defer { encoder.isTraining = false }
+        encoder.isPretraining = true
+        defer { encoder.isTraining = false; encoder.isPretraining = false }
         optimizer.zeroGrad()
         let (total, values) = loss(batch)
         total.backward()

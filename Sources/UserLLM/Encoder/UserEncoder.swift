@@ -11,7 +11,7 @@ import Timelines
 ///   x = dropout(x)                                                 only while `isTraining`
 ///   for each block: x = x + drop(attn(attn_norm(x))), causal, padded keys masked
 ///                   x = x + drop(mlp(mlp_norm(x)))                 GELU MLP (GPT-2 style)
-///   (drop: residualDropout, only while `isTraining`)
+///   (drop: residualDropout, only while `isTraining` and `isPretraining`)
 ///   U = norm(x)                                       (B, M, d)
 ///
 /// Output row t depends on events 0…t of its window only. Rows past a window's length
@@ -25,6 +25,9 @@ public final class UserEncoder: Module {
     public let norm: LayerNorm
     /// Turns input dropout on (pretraining and finetuning set it; evaluation leaves it off).
     public var isTraining = false
+    /// With `isTraining`: pretraining's dropout rates (`pretrainingDropout`, `residualDropout`)
+    /// rather than finetuning's (`dropout` alone). The encoder stage sets it.
+    public var isPretraining = false
     /// Seeds the dropout masks, so a run replays exactly.
     public var dropoutGenerator: SeededGenerator
 
@@ -57,8 +60,9 @@ public final class UserEncoder: Module {
                      "the encoder reads at most \(config.maxEvents) events (maxEvents), the batch has \(m)")
         var x = itemEmbedding(batch.inputs, batch: b, length: m)                          // (B, M, d)
         x = x + positionEmbedding.weight.sliced(axis: 0, range: 0..<m)                    // + (M, d)
-        if isTraining && config.dropout > 0 { x = x.dropout(p: config.dropout, generator: &dropoutGenerator) }
-        let p = isTraining ? config.residualDropout : 0
+        let input = isTraining ? (isPretraining ? config.pretrainingDropout ?? config.dropout : config.dropout) : 0
+        if input > 0 { x = x.dropout(p: input, generator: &dropoutGenerator) }
+        let p = isTraining && isPretraining ? config.residualDropout : 0
         for block in blocks {
             if p > 0 {
                 // TransformerBlock's own forward, with dropout on each branch before the add.

@@ -96,7 +96,10 @@ enum PresetFiles {
     "dModel": 128,
     "layers": 2,
     "heads": 4,
-    "mlpHidden": 512
+    "mlpHidden": 512,
+    "tiedItemHead": true,
+    "pretrainingDropout": 0.2,
+    "residualDropout": 0.2
   },
   "llm": {
     "vocabSize": 4096,
@@ -134,7 +137,7 @@ enum PresetFiles {
     "encoder": {
       "steps": 300,
       "batchSize": 32,
-      "learningRate": 0.001,
+      "learningRate": 0.002,
       "warmupSteps": 20,
       "weightDecay": 0.1,
       "gradClip": 1.0,

@@ -43,8 +43,9 @@ extension TrainingPipeline {
             let batch = EventBatch(windows: order.indices(step: s).map { windows[$0] }, timelines: context.builder.timelines,
                                    features: context.features, withTargets: true)
             encoder.isTraining = true
+            encoder.isPretraining = true
             encoder.dropoutGenerator = SeededGenerator(seed: seed &+ 0x5EED &+ UInt64(s))
-            defer { encoder.isTraining = false }
+            defer { encoder.isTraining = false; encoder.isPretraining = false }
             stepsDone = s + 1
             return (pretrainer.loss(batch).total, batch.lengths.reduce(0, +))
         }, validate: {
