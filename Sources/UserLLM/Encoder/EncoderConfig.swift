@@ -23,7 +23,30 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
     public var ratingDim: Int = 16
     /// Dropout on the input vectors (item embedding + position) while pretraining. 0.1:
     /// SASRec uses 0.2 on ML-1M; ML-100K windows overfit a 2-layer model within minutes.
+    /// Finetuning uses it; pretraining too unless `pretrainingDropout` is set.
     public var dropout: Float = 0.1
+    /// Input dropout while pretraining (nil: `dropout`). Pretraining's rates are separate so
+    /// that SASRec's heavy 0.5 regularises next-item pretraining without noising the user
+    /// embeddings the LLM learns to read while finetuning.
+    public var pretrainingDropout: Float? = nil
+    /// Dropout on each attention and MLP output before it joins the residual stream, while
+    /// pretraining only (SASRec's hidden dropout). 0: the default shape predates it; the
+    /// presets set it (base 0.5, SASRec's value, measured best on ML-100K).
+    public var residualDropout: Float = 0
+    /// Score items with the input item table (logits = h·Eᵀ + b, SASRec's shared item
+    /// embedding) instead of a separate head matrix: half the item parameters, and rare
+    /// items' output rows learn from every window they appear in as input. Needs
+    /// itemDim == dModel. False: the shipped presets predate it.
+    public var tiedItemHead: Bool = false
+    /// Distance between pretraining window ends; nil = the window length (each training
+    /// event a target once per epoch, most with a short context). Smaller strides add
+    /// overlapping windows, so more targets are predicted from a long history.
+    public var pretrainingStride: Int? = nil
+    /// Weight of the category and rating losses against the item loss (1: their plain mean;
+    /// 0: the item loss alone, SASRec's objective).
+    public var auxiliaryLossWeight: Float = 1
+    // Ranges of the dropouts, the stride and the weight, and tiedItemHead's itemDim == dModel,
+    // are checked with the rest of a preset (RunConfigValidation), naming the key.
     /// Biases in attention / MLP linears and LayerNorms. False: nanoGPT finds it no worse and faster.
     public var bias: Bool = false
     /// LayerNorm eps. 1e-5: PyTorch's default.
@@ -33,7 +56,8 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
 
     public init(dModel: Int = 128, layers: Int = 2, heads: Int = 4, mlpHidden: Int = 512, maxEvents: Int = 50,
                 itemDim: Int = 128, categoryDim: Int = 32, ratingDim: Int = 16, dropout: Float = 0.1,
-                bias: Bool = false, normEps: Float = 1e-5, initStd: Float = 0.02) {
+                pretrainingDropout: Float? = nil, residualDropout: Float = 0, tiedItemHead: Bool = false, pretrainingStride: Int? = nil,
+                auxiliaryLossWeight: Float = 1, bias: Bool = false, normEps: Float = 1e-5, initStd: Float = 0.02) {
         self.dModel = dModel
         self.layers = layers
         self.heads = heads
@@ -43,6 +67,11 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
         self.categoryDim = categoryDim
         self.ratingDim = ratingDim
         self.dropout = dropout
+        self.pretrainingDropout = pretrainingDropout
+        self.residualDropout = residualDropout
+        self.tiedItemHead = tiedItemHead
+        self.pretrainingStride = pretrainingStride
+        self.auxiliaryLossWeight = auxiliaryLossWeight
         self.bias = bias
         self.normEps = normEps
         self.initStd = initStd
@@ -63,7 +92,8 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case dModel, layers, heads, mlpHidden, maxEvents, itemDim, categoryDim, ratingDim, dropout, bias, normEps, initStd
+        case dModel, layers, heads, mlpHidden, maxEvents, itemDim, categoryDim, ratingDim, dropout, pretrainingDropout, residualDropout, tiedItemHead, pretrainingStride,
+             auxiliaryLossWeight, bias, normEps, initStd
     }
 
     public init(from decoder: Decoder) throws {
@@ -78,6 +108,11 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
         categoryDim = try c.decodeIfPresent(Int.self, forKey: .categoryDim) ?? d.categoryDim
         ratingDim = try c.decodeIfPresent(Int.self, forKey: .ratingDim) ?? d.ratingDim
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? d.dropout
+        pretrainingDropout = try c.decodeIfPresent(Float.self, forKey: .pretrainingDropout) ?? d.pretrainingDropout
+        residualDropout = try c.decodeIfPresent(Float.self, forKey: .residualDropout) ?? d.residualDropout
+        tiedItemHead = try c.decodeIfPresent(Bool.self, forKey: .tiedItemHead) ?? d.tiedItemHead
+        pretrainingStride = try c.decodeIfPresent(Int.self, forKey: .pretrainingStride) ?? d.pretrainingStride
+        auxiliaryLossWeight = try c.decodeIfPresent(Float.self, forKey: .auxiliaryLossWeight) ?? d.auxiliaryLossWeight
         bias = try c.decodeIfPresent(Bool.self, forKey: .bias) ?? d.bias
         normEps = try c.decodeIfPresent(Float.self, forKey: .normEps) ?? d.normEps
         initStd = try c.decodeIfPresent(Float.self, forKey: .initStd) ?? d.initStd

@@ -20,10 +20,11 @@ public struct EncoderLoss: Codable, Equatable, Sendable {
     /// Next-event loss of logits against a batch's targets, every position but padding:
     /// item and rating cross-entropy with integer targets (PAD ignored), categories
     /// cross-entropy with soft targets uniform over the next event's categories (events
-    /// without categories ignored); the total is the mean over the features present.
-    /// logits: each (B, M, V_feature). Returns the total on the tape and the values.
+    /// without categories ignored); the total is the weighted mean over the features present,
+    /// the item loss weighing 1 and each other `auxiliaryWeight` (1: the plain mean; 0: the
+    /// item loss alone). logits: each (B, M, V_feature). Returns the total on the tape and the values.
     public static func nextEvent(_ logits: EncoderHeads.Logits, targets: EventBatch.Features,
-                                 maxCategories c: Int) -> (total: Tensor, values: EncoderLoss) {
+                                 maxCategories c: Int, auxiliaryWeight: Float = 1) -> (total: Tensor, values: EncoderLoss) {
         let vi = logits.item.shape.last!, vc = logits.category.shape.last!, vr = logits.rating.shape.last!
         let item = Tensor.crossEntropy(logits: logits.item.reshaped([-1, vi]), targets: targets.itemIDs,
                                        ignoreIndex: Vocabulary.pad)
@@ -36,12 +37,14 @@ public struct EncoderLoss: Codable, Equatable, Sendable {
         let category = Tensor.crossEntropy(logits: logits.category.reshaped([-1, vc]), softTargets: soft)
         let rating = Tensor.crossEntropy(logits: logits.rating.reshaped([-1, vr]), targets: targets.ratingIDs,
                                          ignoreIndex: Vocabulary.pad)
-        var present = [item]
-        if targets.categoryCounts.contains(where: { $0 > 0 }) { present.append(category) }
-        if targets.ratingIDs.contains(where: { $0 != Vocabulary.pad }) { present.append(rating) }
-        var total = present[0]
-        for l in present.dropFirst() { total = total + l }
-        total = total * (1 / Float(present.count))
+        var auxiliary: [Tensor] = []
+        if targets.categoryCounts.contains(where: { $0 > 0 }) { auxiliary.append(category) }
+        if targets.ratingIDs.contains(where: { $0 != Vocabulary.pad }) { auxiliary.append(rating) }
+        var total = item
+        if auxiliaryWeight > 0 {
+            for l in auxiliary { total = total + l * auxiliaryWeight }
+        }
+        total = total * (1 / (1 + auxiliaryWeight * Float(auxiliary.count)))
         return (total, EncoderLoss(total: total.item, item: item.item, category: category.item, rating: rating.item))
     }
 }

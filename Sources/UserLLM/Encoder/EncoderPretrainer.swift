@@ -69,14 +69,16 @@ public final class EncoderPretrainer {
     /// The next-event loss of a batch built `withTargets` (on the tape when gradients are on).
     public func loss(_ batch: EventBatch) -> (total: Tensor, values: EncoderLoss) {
         guard let targets = batch.targets else { preconditionFailure("pretraining loss needs a batch built withTargets") }
-        return EncoderLoss.nextEvent(heads(encoder(batch)), targets: targets, maxCategories: batch.maxCategories)
+        return EncoderLoss.nextEvent(heads(encoder(batch)), targets: targets, maxCategories: batch.maxCategories,
+                                     auxiliaryWeight: encoder.config.auxiliaryLossWeight)
     }
 
     /// One optimiser step on `batch`; returns its loss and the gradient norm before clipping.
     @discardableResult
     public func trainStep(_ batch: EventBatch) -> (loss: EncoderLoss, gradientNorm: Float) {
         encoder.isTraining = true
-        defer { encoder.isTraining = false }
+        encoder.isPretraining = true
+        defer { encoder.isTraining = false; encoder.isPretraining = false }
         optimizer.zeroGrad()
         let (total, values) = loss(batch)
         total.backward()

@@ -9,8 +9,9 @@ import Timelines
 ///
 ///   x = item_emb(events) + pos_emb[0..<M]            (B, M, d)     positions from the oldest
 ///   x = dropout(x)                                                 only while `isTraining`
-///   for each block: x = x + attn(attn_norm(x)), causal, padded keys masked
-///                   x = x + mlp(mlp_norm(x))                       GELU MLP (GPT-2 style)
+///   for each block: x = x + drop(attn(attn_norm(x))), causal, padded keys masked
+///                   x = x + drop(mlp(mlp_norm(x)))                 GELU MLP (GPT-2 style)
+///   (drop: residualDropout, only while `isTraining` and `isPretraining`)
 ///   U = norm(x)                                       (B, M, d)
 ///
 /// Output row t depends on events 0…t of its window only. Rows past a window's length
@@ -24,6 +25,9 @@ public final class UserEncoder: Module {
     public let norm: LayerNorm
     /// Turns input dropout on (pretraining and finetuning set it; evaluation leaves it off).
     public var isTraining = false
+    /// With `isTraining`: pretraining's dropout rates (`pretrainingDropout`, `residualDropout`)
+    /// rather than finetuning's (`dropout` alone). The encoder stage sets it.
+    public var isPretraining = false
     /// Seeds the dropout masks, so a run replays exactly.
     public var dropoutGenerator: SeededGenerator
 
@@ -56,8 +60,19 @@ public final class UserEncoder: Module {
                      "the encoder reads at most \(config.maxEvents) events (maxEvents), the batch has \(m)")
         var x = itemEmbedding(batch.inputs, batch: b, length: m)                          // (B, M, d)
         x = x + positionEmbedding.weight.sliced(axis: 0, range: 0..<m)                    // + (M, d)
-        if isTraining && config.dropout > 0 { x = x.dropout(p: config.dropout, generator: &dropoutGenerator) }
-        for block in blocks { x = block(x, causal: true, keyLengths: batch.lengths) }
+        let input = isTraining ? (isPretraining ? config.pretrainingDropout ?? config.dropout : config.dropout) : 0
+        if input > 0 { x = x.dropout(p: input, generator: &dropoutGenerator) }
+        let p = isTraining && isPretraining ? config.residualDropout : 0
+        for block in blocks {
+            if p > 0 {
+                // TransformerBlock's own forward, with dropout on each branch before the add.
+                let a = block.attn(block.attnNorm(x), causal: true, keyLengths: batch.lengths)
+                x = x + a.dropout(p: p, generator: &dropoutGenerator)
+                x = x + block.mlp(block.mlpNorm(x)).dropout(p: p, generator: &dropoutGenerator)
+            } else {
+                x = block(x, causal: true, keyLengths: batch.lengths)
+            }
+        }
         return norm(x)
     }
 

@@ -209,7 +209,7 @@ extension EncoderRecommender {
         let preset = context.config.preset
         let config = ModelChoice(mode: .xattn).modelConfig(preset).encoder
         let encoder = UserEncoder(config: config, vocabularies: context.vocabularies, seed: preset.seed &+ 1)
-        let heads = EncoderHeads(config: config, vocabularies: context.vocabularies, seed: preset.seed &+ 2)
+        let heads = EncoderHeads(config: config, vocabularies: context.vocabularies, seed: preset.seed &+ 2, encoder: encoder)
         let file = try Safetensors.read(url)
         try file.withPrefix(prefix + "encoder.").load(into: encoder.parameters(), strict: true)
         try file.withPrefix(prefix + "heads.").load(into: heads.parameters(), strict: true)

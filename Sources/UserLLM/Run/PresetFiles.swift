@@ -96,7 +96,10 @@ enum PresetFiles {
     "dModel": 128,
     "layers": 2,
     "heads": 4,
-    "mlpHidden": 512
+    "mlpHidden": 512,
+    "tiedItemHead": true,
+    "pretrainingDropout": 0.2,
+    "residualDropout": 0.2
   },
   "llm": {
     "vocabSize": 4096,
@@ -134,7 +137,7 @@ enum PresetFiles {
     "encoder": {
       "steps": 300,
       "batchSize": 32,
-      "learningRate": 0.001,
+      "learningRate": 0.002,
       "warmupSteps": 20,
       "weightDecay": 0.1,
       "gradClip": 1.0,
@@ -178,9 +181,13 @@ enum PresetFiles {
   "lmBlockLength": 256,
   "encoder": {
     "dModel": 128,
-    "layers": 6,
-    "heads": 8,
-    "mlpHidden": 512
+    "layers": 2,
+    "heads": 4,
+    "mlpHidden": 512,
+    "tiedItemHead": true,
+    "pretrainingDropout": 0.5,
+    "residualDropout": 0.5,
+    "auxiliaryLossWeight": 0
   },
   "llm": {
     "vocabSize": 8192,
@@ -217,14 +224,14 @@ enum PresetFiles {
     },
     "encoder": {
       "steps": 3000,
-      "batchSize": 64,
-      "learningRate": 0.001,
+      "batchSize": 32,
+      "learningRate": 0.002,
       "warmupSteps": 100,
       "weightDecay": 0.1,
       "gradClip": 1.0,
-      "evalEvery": 250,
+      "evalEvery": 150,
       "evalBatches": 8,
-      "patience": 4
+      "patience": 6
     },
     "finetune": {
       "steps": 3000,

@@ -100,6 +100,15 @@ public enum RunConfigValidation {
         guard encoder.dropout.isFinite, encoder.dropout >= 0, encoder.dropout < 1 else {
             throw c.fail("\(key).dropout", "\(encoder.dropout)", "0 ≤ dropout < 1")
         }
+        for (name, p) in [("pretrainingDropout", encoder.pretrainingDropout ?? 0), ("residualDropout", encoder.residualDropout)] {
+            guard p.isFinite, p >= 0, p < 1 else { throw c.fail("\(key).\(name)", "\(p)", "0 ≤ \(name) < 1") }
+        }
+        try c.finite("\(key).auxiliaryLossWeight", encoder.auxiliaryLossWeight, positive: false)
+        if let stride = encoder.pretrainingStride { try c.range("\(key).pretrainingStride", stride, 1...maximumLength) }
+        if encoder.tiedItemHead, encoder.itemDim != encoder.dModel {
+            throw c.fail("\(key).itemDim", "\(encoder.itemDim)",
+                         "\(encoder.dModel), \(key).dModel (tiedItemHead scores with the item table)")
+        }
         try c.finite("\(key).normEps", encoder.normEps, positive: true)
         try c.finite("\(key).initStd", encoder.initStd, positive: false)
     }

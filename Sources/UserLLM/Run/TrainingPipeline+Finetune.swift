@@ -22,10 +22,12 @@ extension TrainingPipeline {
         let cfg = preset.stages.encoder
         let modelConfig = ModelChoice(mode: .xattn).modelConfig(preset)
         let encoder = UserEncoder(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 1)
-        let heads = EncoderHeads(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 2)
+        let heads = EncoderHeads(config: modelConfig.encoder, vocabularies: context.vocabularies, seed: preset.seed &+ 2,
+                                 encoder: encoder)
         let pretrainer = EncoderPretrainer(
             encoder: encoder, heads: heads, builder: context.builder, features: context.features,
             config: EncoderPretrainingConfig(steps: cfg.steps, batchSize: cfg.batchSize, windowLength: preset.windowLength,
+                                             windowStride: modelConfig.encoder.pretrainingStride,
                                              learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps,
                                              weightDecay: cfg.weightDecay, gradientClip: cfg.gradClip, seed: preset.seed))
         let windows = pretrainer.windows
@@ -41,8 +43,9 @@ extension TrainingPipeline {
             let batch = EventBatch(windows: order.indices(step: s).map { windows[$0] }, timelines: context.builder.timelines,
                                    features: context.features, withTargets: true)
             encoder.isTraining = true
+            encoder.isPretraining = true
             encoder.dropoutGenerator = SeededGenerator(seed: seed &+ 0x5EED &+ UInt64(s))
-            defer { encoder.isTraining = false }
+            defer { encoder.isTraining = false; encoder.isPretraining = false }
             stepsDone = s + 1
             return (pretrainer.loss(batch).total, batch.lengths.reduce(0, +))
         }, validate: {
