@@ -183,7 +183,9 @@ final class EncoderTests: XCTestCase {
         let data = try JSONEncoder().encode(EncoderConfig.tiny)
         XCTAssertEqual(try JSONDecoder().decode(EncoderConfig.self, from: data), .tiny)
         let partial = try JSONDecoder().decode(EncoderConfig.self, from: Data(#"{"layers": 6, "heads": 8}"#.utf8))
-        XCTAssertEqual(partial, .base)
+        XCTAssertEqual(partial, EncoderConfig(layers: 6, heads: 8))
+        let recipe = #"{"pretrainingDropout": 0.5, "residualDropout": 0.5, "tiedItemHead": true, "auxiliaryLossWeight": 0}"#
+        XCTAssertEqual(try JSONDecoder().decode(EncoderConfig.self, from: Data(recipe.utf8)), .base)
         XCTAssertThrowsError(try JSONDecoder().decode(EncoderConfig.self, from: Data(#"{"dModel": 30, "heads": 4}"#.utf8)))
         XCTAssertEqual(EncoderConfig.tiny.dModel, 32)
         XCTAssertEqual(EncoderConfig.small.mlpHidden, 512)
