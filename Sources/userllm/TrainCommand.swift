@@ -53,6 +53,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Only pretrain the user encoder (no tokenizer, LM or finetuning); `eval` then ranks with its item head.")
     var encoderOnly = false
 
+    @Option(help: "Seed of every random draw in the run (initial weights, dropout, example order), in place of the preset's (0); the run directory gets a -s<N> suffix. Repeat a row with seeds 1 and 2 and `userllm eval-seeds` gives its spread.")
+    var seed: UInt64?
+
     @Flag(help: "Print the run's metrics as JSON on stdout.")
     var json = false
 
@@ -88,6 +91,10 @@ struct TrainCommand: ParsableCommand {
             if let window, window != presetValue.windowLength {
                 presetValue.windowLength = window
                 runName += "-w\(window)"
+            }
+            if let seed, seed != presetValue.seed {
+                presetValue.seed = seed
+                runName += "-s\(seed)"
             }
             let dir = runDirectory.map { URL(fileURLWithPath: $0) } ?? RunDirectory.defaultURL(dataset: dataset, preset: runName)
             let config = RunConfig(dataset: dataset, dataDir: dataDir, preset: presetValue, tasks: taskList)

@@ -22,7 +22,7 @@ struct UserLLMCommand: ParsableCommand {
         DataCommand.self,
         TrainCommand.self,
         BenchCommand.self,
-        EvalCommand.self, GenerateCommand.self,
+        EvalCommand.self, EvalSeedsCommand.self, GenerateCommand.self,
         ModelCommand.self,
     ]
 }
