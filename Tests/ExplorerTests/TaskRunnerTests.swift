@@ -66,14 +66,20 @@ final class TaskRunnerTests: XCTestCase {
         XCTAssertTrue(ModeDescriptor(id: "x", title: "X").answers(.review))
     }
 
-    func testANewQueryCancelsTheRunningOne() {
+    /// A runner whose query at cut 5 is under way with TP (the last mode) running, blocked
+    /// until it is cancelled.
+    private func runnerWithTPBlockedAtCut5() -> (FixtureBackend, TaskRunner) {
         let b = FixtureBackend(data: data)
         b.blockMode = "tp"
         let r = TaskRunner(opening: { b })
         r.request(query(cut: 5), attention: false)
-        // Wait until TP (last) is running, blocked until cancelled.
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline, !b.calls.contains("tp@5") { usleep(1000) }
+        return (b, r)
+    }
+
+    func testANewQueryCancelsTheRunningOne() {
+        let (b, r) = runnerWithTPBlockedAtCut5()
         if case .running = r.snapshot(for: query(cut: 5)).modes.last!.status {} else { XCTFail("TP should be running") }
         b.blockMode = nil
         r.request(query(cut: 4), attention: false)
@@ -87,12 +93,7 @@ final class TaskRunnerTests: XCTestCase {
     /// empty before the process tears down; an opening that cannot be interrupted is
     /// reported as still running instead of being waited for.
     func testStopCancelsTheRunningJobAndReportsAnUninterruptibleOpening() {
-        let b = FixtureBackend(data: data)
-        b.blockMode = "tp"
-        let r = TaskRunner(opening: { b })
-        r.request(query(cut: 5), attention: false)
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline, !b.calls.contains("tp@5") { usleep(1000) }
+        let (b, r) = runnerWithTPBlockedAtCut5()
         XCTAssertTrue(r.stop(waitingAtMost: 5), "a cancellable answer must end on stop")
         let calls = b.calls.count
         r.request(query(cut: 4), attention: false)

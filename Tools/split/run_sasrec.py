@@ -1,39 +1,64 @@
 #!/usr/bin/env python3
-"""Run RecBole 1.2.1's SASRec on a `userllm data export` folder (our exact split).
+"""SASRec (RecBole 1.2.1) on a split written by `userllm data export --format recbole`.
 
-Usage: run_sasrec.py EXPORT_DIR [EPOCHS]
+Usage: PYTHONPATH=<recbole> python3 Tools/split/run_sasrec.py EXPORT_DIR [EPOCHS] [THREADS]
 
-EXPORT_DIR is the folder `userllm data export --format recbole --out EXPORT_DIR` wrote; its
-recbole.yaml holds the protocol (leave-last-out by time, full ranking, Recall/NDCG@10).
-RecBole's SASRec defaults otherwise (hidden 64, 2 layers, 2 heads, dropout 0.5, CE loss,
-batch 2048, lr 1e-3), CPU, early stopping on validation NDCG@10 (patience 10 evaluations).
-Prints the test Recall@10 / NDCG@10 of the best validated epoch.
+The export's recbole.yaml carries our protocol (leave-last-out, full ranking, history
+masked, NDCG@10 for early stopping); this script adds only the model and the epoch cap, so
+the test figures compare with `userllm eval` on the same users and targets. RecBole's
+SASRec defaults otherwise (hidden 64, 2 layers, 2 heads, dropout 0.5, CE loss, batch 2048,
+lr 1e-3, patience 10 evaluations); EPOCHS caps the run where a full one does not fit.
+RecBole's quick_start imports ray (for its tuner), a heavy install this needs nothing of,
+so the pieces quick_start wires together are called directly. Needs, beside Debian's
+python3-torch, -scipy, -pandas and -sklearn: recbole==1.2.1 --no-deps, colorlog, colorama,
+texttable, thop, tabulate, tensorboard and a recent protobuf.
 """
 import os
 import sys
+import time
 
-from recbole.quick_start import run_recbole
+import torch
+from recbole.config import Config
+from recbole.data import create_dataset, data_preparation
+from recbole.model.sequential_recommender import SASRec
+from recbole.trainer import Trainer
+from recbole.utils import init_logger, init_seed
 
 
 def main():
     export = os.path.abspath(sys.argv[1])
-    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    config = {
-        "data_path": os.path.dirname(export),
-        "use_gpu": False,
-        "epochs": epochs,
-        "stopping_step": 10,
-        "train_neg_sample_args": None,
-        "loss_type": "CE",
-        "show_progress": False,
-        "seed": 2020,
-        "reproducibility": True,
-        "checkpoint_dir": os.path.join(export, "saved"),
-    }
-    result = run_recbole(model="SASRec", dataset=os.path.basename(export),
-                         config_file_list=[os.path.join(export, "recbole.yaml")], config_dict=config)
-    print("best valid:", dict(result["best_valid_result"]))
-    print("test:", dict(result["test_result"]))
+    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    torch.set_num_threads(threads)
+    name = os.path.basename(export.rstrip("/"))
+    config = Config(
+        model="SASRec",
+        dataset=name,
+        config_file_list=[os.path.join(export, "recbole.yaml")],
+        config_dict={
+            "data_path": os.path.dirname(export),
+            "epochs": epochs,
+            "device": "cpu",
+            "use_gpu": False,
+            # Cross-entropy over the whole catalogue: RecBole's SASRec default, which
+            # takes no negative sampling.
+            "loss_type": "CE",
+            "train_neg_sample_args": None,
+            "checkpoint_dir": os.path.join(export, "saved"),
+        },
+    )
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    dataset = create_dataset(config)
+    train, valid, test = data_preparation(config, dataset)
+    model = SASRec(config, train.dataset).to(config["device"])
+    trainer = Trainer(config, model)
+    start = time.time()
+    best_valid, best_valid_result = trainer.fit(train, valid, show_progress=False)
+    seconds = time.time() - start
+    result = trainer.evaluate(test, load_best_model=True, show_progress=False)
+    print(f"epochs cap {epochs}, training {seconds:.0f} s, best valid {dict(best_valid_result)}")
+    print(f"test {dict(result)}")
 
 
 if __name__ == "__main__":
