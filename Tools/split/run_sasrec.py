@@ -30,7 +30,7 @@ def main():
     epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     torch.set_num_threads(threads)
-    name = os.path.basename(export.rstrip("/"))
+    name = os.path.basename(export)
     config = Config(
         model="SASRec",
         dataset=name,
@@ -54,7 +54,7 @@ def main():
     model = SASRec(config, train.dataset).to(config["device"])
     trainer = Trainer(config, model)
     start = time.time()
-    best_valid, best_valid_result = trainer.fit(train, valid, show_progress=False)
+    _, best_valid_result = trainer.fit(train, valid, show_progress=False)
     seconds = time.time() - start
     result = trainer.evaluate(test, load_best_model=True, show_progress=False)
     print(f"epochs cap {epochs}, training {seconds:.0f} s, best valid {dict(best_valid_result)}")
