@@ -54,7 +54,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Paired comparison of two rows, e.g. xattn+perceiver-full,tp-full or encoder,most-popular: the difference A − B per metric with its bootstrap interval.")
     var compare: String?
 
-    @Option(help: "Also rank every catalogue title by its full log-probability for the first N users and report how often the beam search's top 10 differs, and the R@10 of each (slow).")
+    @Option(help: "Also rank every catalogue title by its full log-probability for the first N users and report how often the beam search's top 10 differs, and the R@10 of each, and of the same scores per token (slow).")
     var exactRanking: Int?
 
     @Option(help: "Bootstrap resamples for the intervals.")

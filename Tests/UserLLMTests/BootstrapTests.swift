@@ -101,4 +101,27 @@ final class ExactRankingCheckTests: XCTestCase {
         XCTAssertEqual(c.difference.value, 1.0 / 3, accuracy: 1e-12)
         XCTAssertEqual(c.exactSecondsPerUser, 10, accuracy: 1e-12)
     }
+
+    /// Per token: a 2-token title at −6 and a 4-token one at −12 (−3 a token each) beat a
+    /// 1-token one at −4 and a 4-token one at −16 (−4 a token); equal per-token scores keep
+    /// the exact order. Recall and the paired difference count the re-ranked top 10 by hand.
+    func testPerTokenReranking() {
+        func answer(_ t: String, _ lp: Double, _ n: Int) -> Prediction.Answer {
+            Prediction.Answer(text: t, logProb: lp, score: lp, tokens: n)
+        }
+        let order = ExactRankingCheck.perTokenOrder([answer("short", -4, 1), answer("two", -6, 2), answer("long", -16, 4),
+                                                     answer("tie", -12, 4)])
+        XCTAssertEqual(order.map(\.text), ["two", "tie", "short", "long"])
+
+        let exact0 = (0..<10).map { "t\($0)" }
+        let base = ExactRankingCheck.compare(model: "m", beams: 10, beam: [exact0, exact0], exact: [exact0, exact0],
+                                             targets: ["t0", "x"], beamSeconds: 0, exactSeconds: 0, bootstrap: Bootstrap())
+        let lengths = ExactRankingCheck.TokenLengths(exactTop10: 3, perTokenTop10: 5, targets: 6)
+        let c = base.withPerToken([exact0, Array(exact0.prefix(9)) + ["x"]], exact: [exact0, exact0], targets: ["t0", "x"],
+                                  tokens: lengths, bootstrap: Bootstrap())
+        XCTAssertEqual(c.exactRecall10.value, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(c.perTokenRecall10?.value ?? -1, 1, accuracy: 1e-12)
+        XCTAssertEqual(c.perTokenDifference?.value ?? -1, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(c.meanTokens, lengths)
+    }
 }

@@ -61,10 +61,13 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     /// The exact-ranking checks as a table.
     public func exactRankingTable() -> (header: [String], rows: [[String]]) {
         let header = ["model", "users", "beams", "top-10 order differs", "top-10 set differs", "overlap",
-                      "R@10 beam", "R@10 exact", "exact − beam", "s/user beam", "s/user exact"]
+                      "R@10 beam", "R@10 exact", "exact − beam", "R@10 exact per token", "per token − exact",
+                      "title tokens (exact / per token / target)", "s/user beam", "s/user exact"]
         let body = exactRanking.map { c -> [String] in
             [c.model, "\(c.users)", "\(c.beams)", "\(c.differentOrder)", "\(c.differentSet)", String(format: "%.3f", c.meanOverlap),
              c.beamRecall10.formatted(), c.exactRecall10.formatted(), c.difference.formatted(signed: true),
+             c.perTokenRecall10?.formatted() ?? "-", c.perTokenDifference?.formatted(signed: true) ?? "-",
+             c.meanTokens.map { String(format: "%.1f / %.1f / %.1f", $0.exactTop10, $0.perTokenTop10, $0.targets) } ?? "-",
              String(format: "%.2f", c.beamSecondsPerUser), String(format: "%.2f", c.exactSecondsPerUser)]
         }
         return (header, body)

@@ -130,18 +130,30 @@ public final class Evaluator {
         let exs = Array(examples(.nextItem, limit: options.limit).prefix(users))
         let width = beams(.nextItem, options.nextItemCutoffs, options)
         let all = max(width, predictor.itemNames.count)
-        var beam: [[String]] = [], exact: [[String]] = [], beamSeconds = 0.0, exactSeconds = 0.0
+        var beam: [[String]] = [], exact: [[String]] = [], perToken: [[String]] = [], beamSeconds = 0.0, exactSeconds = 0.0
+        var tokens: (exact: Double, perToken: Double, targets: Double, targetCount: Int) = (0, 0, 0, 0)
+        func meanTokens(_ a: ArraySlice<Prediction.Answer>) -> Double { Double(a.map(\.tokens).reduce(0, +)) / Double(max(a.count, 1)) }
         for ex in exs {
             var clock = Stopwatch()
             beam.append(predictor.predict(ex, options: PredictionOptions(beams: width)).answers.map(\.text))
             beamSeconds += clock.lap()
-            exact.append(predictor.predict(ex, options: PredictionOptions(beams: all)).answers.prefix(10).map(\.text))
+            let everyTitle = predictor.predict(ex, options: PredictionOptions(beams: all)).answers
             exactSeconds += clock.lap()
+            let byToken = ExactRankingCheck.perTokenOrder(everyTitle)
+            exact.append(everyTitle.prefix(10).map(\.text))
+            perToken.append(byToken.prefix(10).map(\.text))
+            tokens.exact += meanTokens(everyTitle.prefix(10))
+            tokens.perToken += meanTokens(byToken.prefix(10))
+            if let target = everyTitle.first(where: { $0.text == ex.answer }) { tokens.targets += Double(target.tokens); tokens.targetCount += 1 }
             tick("\(predictor.trained.choice.name) exact ranking")
         }
+        let n = Double(max(exs.count, 1))
+        let lengths = ExactRankingCheck.TokenLengths(exactTop10: tokens.exact / n, perTokenTop10: tokens.perToken / n,
+                                                     targets: tokens.targets / Double(max(tokens.targetCount, 1)))
         return ExactRankingCheck.compare(model: predictor.trained.choice.name, beams: width, beam: beam, exact: exact,
                                          targets: exs.map(\.answer), beamSeconds: beamSeconds, exactSeconds: exactSeconds,
                                          bootstrap: options.bootstrap)
+            .withPerToken(perToken, exact: exact, targets: exs.map(\.answer), tokens: lengths, bootstrap: options.bootstrap)
     }
 
     /// Most-popular and — when the run has a pretrained encoder — the encoder's item head,

@@ -20,6 +20,27 @@ public struct ExactRankingCheck: Codable, Equatable, Sendable {
     public var difference: ConfidenceInterval
     public var beamSecondsPerUser: Double
     public var exactSecondsPerUser: Double
+    /// The same exact scores divided by each title's token count (mean log-probability per
+    /// token), re-ranked: whether the sum's pull towards short titles costs recall. nil in
+    /// reports written before it was measured.
+    public var perTokenRecall10: ConfidenceInterval?
+    /// Per-token − exact Recall@10, paired.
+    public var perTokenDifference: ConfidenceInterval?
+    /// Mean token count of the exact top 10's titles, of the per-token top 10's, and of the
+    /// targets: the length bias in tokens.
+    public var meanTokens: TokenLengths?
+
+    public struct TokenLengths: Codable, Equatable, Sendable {
+        public var exactTop10: Double
+        public var perTokenTop10: Double
+        public var targets: Double
+
+        public init(exactTop10: Double, perTokenTop10: Double, targets: Double) {
+            self.exactTop10 = exactTop10
+            self.perTokenTop10 = perTokenTop10
+            self.targets = targets
+        }
+    }
 
     public init(model: String, users: Int, beams: Int, differentOrder: Int, differentSet: Int, meanOverlap: Double,
                 beamRecall10: ConfidenceInterval, exactRecall10: ConfidenceInterval, difference: ConfidenceInterval,
@@ -35,6 +56,28 @@ public struct ExactRankingCheck: Codable, Equatable, Sendable {
         self.difference = difference
         self.beamSecondsPerUser = beamSecondsPerUser
         self.exactSecondsPerUser = exactSecondsPerUser
+    }
+
+    /// Every title by mean log-probability per token, best first; ties keep the exact order.
+    public static func perTokenOrder(_ answers: [Prediction.Answer]) -> [Prediction.Answer] {
+        answers.enumerated().sorted { a, b in
+            let (x, y) = (a.element.logProb / Double(max(a.element.tokens, 1)), b.element.logProb / Double(max(b.element.tokens, 1)))
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// Adds the per-token re-ranking: `perToken` top-10 lists, and the token counts of the
+    /// exact top 10, the per-token top 10 and the targets, per user.
+    public func withPerToken(_ perToken: [[String]], exact: [[String]], targets: [String], tokens: TokenLengths,
+                             bootstrap: Bootstrap) -> ExactRankingCheck {
+        precondition(perToken.count == targets.count && exact.count == targets.count, "exact ranking check: lists do not pair up")
+        let hitsPerToken = (0..<targets.count).map { perToken[$0].prefix(10).contains(targets[$0]) ? 1.0 : 0 }
+        let hitsExact = (0..<targets.count).map { exact[$0].prefix(10).contains(targets[$0]) ? 1.0 : 0 }
+        var c = self
+        c.perTokenRecall10 = bootstrap.interval(hitsPerToken)
+        c.perTokenDifference = bootstrap.pairedDifference(hitsPerToken, hitsExact)
+        c.meanTokens = tokens
+        return c
     }
 
     /// From per-user top-10 lists (titles), the targets, and the times.

@@ -8,6 +8,13 @@ public struct Prediction: Sendable {
         public var logProb: Double
         public var score: Double
         public var tokens: Int
+
+        public init(text: String, logProb: Double, score: Double, tokens: Int) {
+            self.text = text
+            self.logProb = logProb
+            self.score = score
+            self.tokens = tokens
+        }
     }
 
     public var example: Example
