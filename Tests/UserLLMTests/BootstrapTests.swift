@@ -114,11 +114,10 @@ final class ExactRankingCheckTests: XCTestCase {
         XCTAssertEqual(order.map(\.text), ["two", "tie", "short", "long"])
 
         let exact0 = (0..<10).map { "t\($0)" }
-        let base = ExactRankingCheck.compare(model: "m", beams: 10, beam: [exact0, exact0], exact: [exact0, exact0],
-                                             targets: ["t0", "x"], beamSeconds: 0, exactSeconds: 0, bootstrap: Bootstrap())
         let lengths = ExactRankingCheck.TokenLengths(exactTop10: 3, perTokenTop10: 5, targets: 6)
-        let c = base.withPerToken([exact0, Array(exact0.prefix(9)) + ["x"]], exact: [exact0, exact0], targets: ["t0", "x"],
-                                  tokens: lengths, bootstrap: Bootstrap())
+        let c = ExactRankingCheck.compare(model: "m", beams: 10, beam: [exact0, exact0], exact: [exact0, exact0],
+                                          targets: ["t0", "x"], beamSeconds: 0, exactSeconds: 0, bootstrap: Bootstrap(),
+                                          perToken: [exact0, Array(exact0.prefix(9)) + ["x"]], tokens: lengths)
         XCTAssertEqual(c.exactRecall10.value, 0.5, accuracy: 1e-12)
         XCTAssertEqual(c.perTokenRecall10?.value ?? -1, 1, accuracy: 1e-12)
         XCTAssertEqual(c.perTokenDifference?.value ?? -1, 0.5, accuracy: 1e-12)

@@ -185,7 +185,7 @@ final class EvaluationTests: XCTestCase {
         let evaluator = Evaluator(context: context)
         let predictor = Predictor(trained: try context.loadModel(ModelChoice(mode: .xattn, perceiver: true)))
         let exs = Array(evaluator.examples(.nextItem, limit: 2))
-        var beamHits = 0.0, exactHits = 0.0, perTokenHits = 0.0, exactTokens = 0.0
+        var beamHits = 0.0, exactHits = 0.0, perTokenHits = 0.0, exactTokens = 0.0, perTokenTokens = 0.0
         for ex in exs {
             let beam = predictor.predict(ex, options: PredictionOptions(beams: 10)).answers
             let exact = predictor.predict(ex, options: PredictionOptions(beams: predictor.itemNames.count)).answers
@@ -197,6 +197,7 @@ final class EvaluationTests: XCTestCase {
             let perToken = exact.sorted { $0.logProb / Double($0.tokens) > $1.logProb / Double($1.tokens) }.prefix(10)
             if perToken.contains(where: { $0.text == ex.answer }) { perTokenHits += 1 }
             exactTokens += Double(exact.prefix(10).map(\.tokens).reduce(0, +)) / 10
+            perTokenTokens += Double(perToken.map(\.tokens).reduce(0, +)) / 10
         }
         let check = evaluator.exactRankingCheck(predictor, users: 2, options: EvaluationOptions(tasks: [.nextItem]))
         XCTAssertEqual(check.users, 2)
@@ -204,6 +205,9 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(check.exactRecall10.value, exactHits / 2, accuracy: 1e-12)
         XCTAssertEqual(check.perTokenRecall10?.value ?? -1, perTokenHits / 2, accuracy: 1e-12)
         XCTAssertEqual(check.meanTokens?.exactTop10 ?? -1, exactTokens / 2, accuracy: 1e-12)
+        // A per-token order that were only the exact one would fail here: the two top 10s differ in length.
+        XCTAssertEqual(check.meanTokens?.perTokenTop10 ?? -1, perTokenTokens / 2, accuracy: 1e-12)
+        XCTAssertNotEqual(perTokenTokens, exactTokens)
     }
 
     func testReloadedModelGivesTheSamePredictions() throws {

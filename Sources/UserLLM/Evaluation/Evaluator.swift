@@ -152,8 +152,7 @@ public final class Evaluator {
                                                      targets: tokens.targets / Double(max(tokens.targetCount, 1)))
         return ExactRankingCheck.compare(model: predictor.trained.choice.name, beams: width, beam: beam, exact: exact,
                                          targets: exs.map(\.answer), beamSeconds: beamSeconds, exactSeconds: exactSeconds,
-                                         bootstrap: options.bootstrap)
-            .withPerToken(perToken, exact: exact, targets: exs.map(\.answer), tokens: lengths, bootstrap: options.bootstrap)
+                                         bootstrap: options.bootstrap, perToken: perToken, tokens: lengths)
     }
 
     /// Most-popular and — when the run has a pretrained encoder — the encoder's item head,

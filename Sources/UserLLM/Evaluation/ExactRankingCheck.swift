@@ -66,24 +66,13 @@ public struct ExactRankingCheck: Codable, Equatable, Sendable {
         }.map(\.element)
     }
 
-    /// Adds the per-token re-ranking: `perToken` top-10 lists, and the token counts of the
-    /// exact top 10, the per-token top 10 and the targets, per user.
-    public func withPerToken(_ perToken: [[String]], exact: [[String]], targets: [String], tokens: TokenLengths,
-                             bootstrap: Bootstrap) -> ExactRankingCheck {
-        precondition(perToken.count == targets.count && exact.count == targets.count, "exact ranking check: lists do not pair up")
-        let hitsPerToken = (0..<targets.count).map { perToken[$0].prefix(10).contains(targets[$0]) ? 1.0 : 0 }
-        let hitsExact = (0..<targets.count).map { exact[$0].prefix(10).contains(targets[$0]) ? 1.0 : 0 }
-        var c = self
-        c.perTokenRecall10 = bootstrap.interval(hitsPerToken)
-        c.perTokenDifference = bootstrap.pairedDifference(hitsPerToken, hitsExact)
-        c.meanTokens = tokens
-        return c
-    }
-
-    /// From per-user top-10 lists (titles), the targets, and the times.
+    /// From per-user top-10 lists (titles), the targets, and the times; with `perToken`
+    /// (the per-token top-10 lists) and `tokens`, the per-token figures too.
     public static func compare(model: String, beams: Int, beam: [[String]], exact: [[String]], targets: [String],
-                               beamSeconds: Double, exactSeconds: Double, bootstrap: Bootstrap) -> ExactRankingCheck {
-        precondition(beam.count == exact.count && exact.count == targets.count, "exact ranking check: lists do not pair up")
+                               beamSeconds: Double, exactSeconds: Double, bootstrap: Bootstrap,
+                               perToken: [[String]]? = nil, tokens: TokenLengths? = nil) -> ExactRankingCheck {
+        precondition(beam.count == exact.count && exact.count == targets.count && (perToken?.count ?? targets.count) == targets.count,
+                     "exact ranking check: lists do not pair up")
         let n = targets.count
         var order = 0, set = 0, overlap = 0.0
         var hitsBeam: [Double] = [], hitsExact: [Double] = []
@@ -96,10 +85,17 @@ public struct ExactRankingCheck: Codable, Equatable, Sendable {
             hitsExact.append(e.contains(targets[i]) ? 1 : 0)
         }
         let d = Double(max(n, 1))
-        return ExactRankingCheck(model: model, users: n, beams: beams, differentOrder: order, differentSet: set,
-                                 meanOverlap: overlap / d, beamRecall10: bootstrap.interval(hitsBeam),
-                                 exactRecall10: bootstrap.interval(hitsExact),
-                                 difference: bootstrap.pairedDifference(hitsExact, hitsBeam),
-                                 beamSecondsPerUser: beamSeconds / d, exactSecondsPerUser: exactSeconds / d)
+        var check = ExactRankingCheck(model: model, users: n, beams: beams, differentOrder: order, differentSet: set,
+                                      meanOverlap: overlap / d, beamRecall10: bootstrap.interval(hitsBeam),
+                                      exactRecall10: bootstrap.interval(hitsExact),
+                                      difference: bootstrap.pairedDifference(hitsExact, hitsBeam),
+                                      beamSecondsPerUser: beamSeconds / d, exactSecondsPerUser: exactSeconds / d)
+        if let perToken {
+            let hitsPerToken = (0..<n).map { perToken[$0].prefix(10).contains(targets[$0]) ? 1.0 : 0 }
+            check.perTokenRecall10 = bootstrap.interval(hitsPerToken)
+            check.perTokenDifference = bootstrap.pairedDifference(hitsPerToken, hitsExact)
+        }
+        check.meanTokens = tokens
+        return check
     }
 }
