@@ -133,20 +133,54 @@ final class LanguageModelTests: XCTestCase {
         XCTAssertEqual(model.trainableParameterCount, 2 * 2 * (4 * 64 + 64 * 4))
         XCTAssert(model.parameters().map(\.0).contains("blocks.0.attn.wq.lora_A"))
         let frozen = model.tokenEmbedding.weight.copy()
-        let opt = AdamW(parameters: model.parameters(), config: AdamWConfig(learningRate: 1e-2, weightDecay: 0))
-        let tokens = randomTokens(2 * 9, vocab: 512, seed: 21)
-        let inputs = (0..<2).flatMap { b in tokens[(b * 9)..<(b * 9 + 8)] }
-        let targets = (0..<2).flatMap { b in tokens[(b * 9 + 1)..<(b * 9 + 9)] }
-        var losses: [Float] = []
-        for _ in 0..<20 {
-            opt.zeroGrad()
-            let loss = Tensor.crossEntropy(logits: model(tokens: inputs, batch: 2).reshaped([16, 512]), targets: targets)
-            losses.append(loss.item)
-            loss.backward()
-            opt.step()
-        }
+        let losses = trainNextToken(model, on: randomTokens(2 * 9, vocab: 512, seed: 21), steps: 20)
         XCTAssertLessThan(losses.last!, losses.first! - 0.1, "\(losses)")
         XCTAssertEqual(model.tokenEmbedding.weight.scalars, frozen.scalars)
+    }
+
+    /// LoRA on the SwiGLU MLP as well as the attention: a fresh adapter changes no logit,
+    /// only adapters train, and decoding (adapters merged into their weights) follows the
+    /// trained forward pass.
+    func testLoRAOnTheMLPStartsAsThePlainModelAndDecodesMerged() {
+        let model = LanguageModel(config: .tiny, seed: 25)
+        let tokens = randomTokens(2 * 9, vocab: 512, seed: 26)
+        let plain = Autograd.noGrad { model(tokens: tokens, batch: 2) }
+        model.freeze()
+        var gen = SeededGenerator(seed: 27)
+        model.addLoRA(rank: 4, alpha: 8, targets: ["wq", "wv", "w1", "w2", "w3"], generator: &gen)
+        let attention = 2 * (4 * 64 + 64 * 4)
+        let mlp = 2 * (4 * 64 + 192 * 4) + (4 * 192 + 64 * 4)  // w1, w3: (64 → 192); w2: (192 → 64)
+        XCTAssertEqual(model.trainableParameterCount, 2 * (attention + mlp))
+        XCTAssertEqual(maxAbsDifference(Autograd.noGrad { model(tokens: tokens, batch: 2) }, plain), 0)
+        let frozen = model.blocks[0].mlp.parameters().filter { !$0.0.contains("lora") }.map { ($0.0, $0.1.copy()) }
+        let losses = trainNextToken(model, on: tokens, steps: 10)
+        XCTAssertLessThan(losses.last!, losses.first! - 0.1, "\(losses)")
+        let now = Dictionary(uniqueKeysWithValues: model.blocks[0].mlp.parameters())
+        for (name, old) in frozen { XCTAssertEqual(now[name]?.scalars, old.scalars, "frozen \(name) moved") }
+        XCTAssertNotEqual(now["w2.lora_B"]?.scalars.contains { $0 != 0 }, false, "the MLP's adapter did not train")
+        let first = Array(tokens[0..<8])
+        let forward = Autograd.noGrad { model(tokens: first, batch: 1) }  // (1, 8, V)
+        let decoder = IncrementalDecoder(model: model)
+        decoder.start(capacity: 8)
+        let decoded = decoder.prefill(tokens: first).scalars
+        let last = Array(forward.scalars[(7 * 512)..<(8 * 512)])
+        let worst = zip(decoded, last).map { abs($0 - $1) }.max() ?? .nan
+        XCTAssertLessThan(worst, 1e-4, "decoding with merged MLP adapters differs from the forward pass")
+    }
+
+    /// AdamW (lr 1e-2) on next-token prediction over two sequences of 9 tokens (2 × 8
+    /// predictions); the loss at each step.
+    private func trainNextToken(_ model: LanguageModel, on tokens: [Int32], steps: Int) -> [Float] {
+        let opt = AdamW(parameters: model.parameters(), config: AdamWConfig(learningRate: 1e-2, weightDecay: 0))
+        let inputs = (0..<2).flatMap { b in tokens[(b * 9)..<(b * 9 + 8)] }
+        let targets = (0..<2).flatMap { b in tokens[(b * 9 + 1)..<(b * 9 + 9)] }
+        return (0..<steps).map { _ in
+            opt.zeroGrad()
+            let loss = Tensor.crossEntropy(logits: model(tokens: inputs, batch: 2).reshaped([16, 512]), targets: targets)
+            loss.backward()
+            opt.step()
+            return loss.item
+        }
     }
 
     func testKeptAttentionWeightsForHeatmaps() {

@@ -92,6 +92,17 @@ final class RunConfigValidationTests: XCTestCase {
         XCTAssertEqual(try refusal(set(["stages", "finetune", "learningRate"], -0.1))?.key, "stages.finetune.learningRate")
     }
 
+    func testLoRATargetsAreNamedProjectionsOnly() throws {
+        XCTAssertEqual(try refusal(set(["lora", "targets"], ["wq", "ffn"]))?.key, "lora.targets")
+        XCTAssertEqual(try refusal(set(["lora", "targets"], ["wq", "wq"]))?.key, "lora.targets", "a duplicate")
+        XCTAssertEqual(try refusal(set(["lora", "targets"], [String]()))?.allowed,
+                       "distinct names among w1, w2, w3, wk, wo, wq, wv")
+        let url = try presetFile(set(["lora", "targets"], ["wq", "wv", "w1", "w2", "w3"]))
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertEqual(try Preset.load(from: url).lora.targets, ["wq", "wv", "w1", "w2", "w3"])
+        XCTAssertEqual(try Preset.named("tiny").lora.targets, ["wq", "wv"], "a preset without the key keeps q and v")
+    }
+
     func testMemoryIsEstimatedAndRefusedOverTheLimit() throws {
         // 256 layers of d 16,384: every dimension is within bounds, the whole is ~14 TB.
         let e = try refusal { o in

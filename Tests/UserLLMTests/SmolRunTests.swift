@@ -15,6 +15,8 @@ final class SmolRunTests: XCTestCase {
     static func preset() throws -> Preset {
         var p = try Preset.named("smol")
         p.llm.crossAttentionEvery = 10
+        // LoRA on the MLP too, so `lora` tests adapters on quantised SwiGLU weights.
+        p.lora.targets = ["wq", "wv", "w1", "w2", "w3"]
         p.stages.encoder.steps = 4
         p.stages.encoder.evalEvery = 0
         for k in [\Preset.Stages.finetune, \.finetuneTP] {
@@ -87,6 +89,7 @@ final class SmolRunTests: XCTestCase {
                 ("llm.blocks.5.attn.wq.weight", choice.strategy == .full),
                 ("llm.tok_emb.weight", choice.strategy == .full),
                 ("llm.blocks.5.attn.wq.lora_B", choice.strategy == .lora),
+                ("llm.blocks.5.mlp.w2.lora_B", choice.strategy == .lora),
                 ("encoder.", choice.mode == .xattn && [.full, .lora, .enc].contains(choice.strategy)),
                 ("projection.weight", choice.mode == .xattn),
                 ("perceiver.", choice.mode == .xattn),

@@ -77,6 +77,20 @@ class TextPromptTests(unittest.TestCase):
         for k, v in self.start.items():
             self.assertTrue(bool((saved["llm." + k] == v).all()), k + " changed under lora")
 
+    def test_lora_follows_the_presets_targets(self):
+        # lora.targets with MLP projections (Preset.LoRA.targets): adapters there too.
+        preset = json.loads(json.dumps(synthetic_export.PRESET))
+        preset["lora"]["targets"] = ["wq", "wv", "w2"]
+        export = os.path.join(self.tmp, "export-mlp")
+        synthetic_export.write(export, users=16, mode="tp", answer_ids=4, preset=preset)
+        run = os.path.join(self.tmp, "lora-mlp")
+        run_tp(export, run, "lora")
+        saved = load_file(os.path.join(run, "checkpoints", "tp-lora.safetensors"))
+        adapters = sorted(k for k in saved if "lora_" in k)
+        self.assertEqual(len(adapters), 2 * 3 * 2, adapters)
+        self.assertGreater(float(saved["llm.blocks.1.mlp.w2.lora_B"].abs().max()), 0, "w2's adapter did not train")
+        self.assertFalse(any(".w1." in k or ".w3." in k for k in adapters), adapters)
+
     def test_strategies_that_need_an_encoder_are_refused(self):
         with self.assertRaises(SystemExit):
             run_tp(self.export, os.path.join(self.tmp, "enc"), "enc")

@@ -174,6 +174,12 @@ class SwiGLU(nn.Module):
     def forward(self, x):
         return self.w2(F.silu(self.w1(x)) * self.w3(x))
 
+    def add_lora(self, rank, alpha, targets, generator=None):
+        for name in ("w1", "w2", "w3"):
+            layer = getattr(self, name)
+            if name in targets and not isinstance(layer, LoRALinear):
+                setattr(self, name, LoRALinear(layer, rank, alpha, generator))
+
 
 class GELUMLP(nn.Module):
     """GPT-2's feed-forward, gelu in its tanh approximation."""

@@ -20,7 +20,7 @@ from safetensors.torch import save_file
 from .backbone import backbone_path, load_backbone_into
 from .checkpoint import load_into
 from .data import Export
-from .model import UserLLMModel, model_config
+from .model import UserLLMModel, lora_settings, model_config
 
 
 def parse_name(name):
@@ -45,7 +45,8 @@ def main(argv=None):
         preset = json.load(f)["preset"]
     mode, perceiver, strategy = parse_name(a.model)
     model = UserLLMModel(model_config(preset, mode, perceiver), *export.vocab_sizes)
-    model.apply_strategy(strategy, preset["lora"]["rank"], preset["lora"]["alpha"])
+    rank, alpha, _, targets = lora_settings(preset)
+    model.apply_strategy(strategy, rank, alpha, lora_targets=targets)
     checkpoint = os.path.join(a.run, "checkpoints", a.model + ".safetensors")
     gguf = a.gguf or (backbone_path(preset["backbone"]) if preset.get("backbone") else None)
     if gguf:

@@ -32,6 +32,14 @@ LLM_DEFAULTS = dict(ropeBase=10000.0, normEps=1e-5, ropeStyle="half", crossAtten
 
 MODES = ("tp", "soft", "xattn")
 STRATEGIES = ("full", "lora", "enc", "proj")
+LORA_DEFAULT_TARGETS = ("wq", "wv")  # Preset.LoRA.defaultTargets
+
+
+def lora_settings(preset):
+    """apply_strategy's LoRA arguments from a preset: rank, alpha, seed, targets (presets
+    written before `lora.targets` existed mean q and v, as in Swift)."""
+    lora = preset["lora"]
+    return lora["rank"], lora["alpha"], int(preset["seed"]), tuple(lora.get("targets", LORA_DEFAULT_TARGETS))
 
 
 def model_config(preset, mode, perceiver):
@@ -115,9 +123,13 @@ class LanguageModel(nn.Module):
     def forward(self, tokens, prefix=None, prefix_lengths=None, user=None, user_lengths=None):
         return self.logits(self.hidden_states(tokens, prefix, prefix_lengths, user, user_lengths))
 
-    def add_lora(self, rank, alpha, targets=("wq", "wv"), generator=None):
+    def add_lora(self, rank, alpha, targets=LORA_DEFAULT_TARGETS, generator=None):
+        """Adapters on the self-attention ("wq" … "wo") and MLP ("w1" … "w3") projections
+        named in `targets` (a preset's `lora.targets`)."""
         for block in self.blocks:
             block.attn.add_lora(rank, alpha, targets, generator)
+            if any(name in targets for name in ("w1", "w2", "w3")):
+                block.mlp.add_lora(rank, alpha, targets, generator)
 
 
 class ItemEmbedding(nn.Module):
@@ -306,7 +318,7 @@ class UserLLMModel(nn.Module):
         logits = self.llm.logits(h.reshape(-1, h.shape[-1])[picked])  # (N, V): only the answer positions
         return F.cross_entropy(logits, targets.reshape(-1)[picked], reduction="sum"), int(picked.sum())
 
-    def apply_strategy(self, strategy, lora_rank, lora_alpha, seed=0):
+    def apply_strategy(self, strategy, lora_rank, lora_alpha, seed=0, lora_targets=LORA_DEFAULT_TARGETS):
         """UserLLMModel.apply: freeze and add adapters. The cross-attention layers (fusion)
         always train. LoRA's A matrices are drawn from torch's generator (Swift's differs; a
         run carries them in its checkpoint)."""
@@ -319,7 +331,7 @@ class UserLLMModel(nn.Module):
                 if ".xattn." not in name:
                     p.requires_grad_(False)
         if strategy == "lora":
-            self.llm.add_lora(lora_rank, lora_alpha, generator=torch.Generator().manual_seed(seed + 7))
+            self.llm.add_lora(lora_rank, lora_alpha, lora_targets, generator=torch.Generator().manual_seed(seed + 7))
         if strategy == "proj" and self.encoder is not None:
             for p in self.encoder.parameters():
                 p.requires_grad_(False)

@@ -42,7 +42,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from .checkpoint import atomic_save_safetensors, atomic_write_json, load_into, load_resume, save_resume
 from .backbone import backbone_path
 from .data import BatchOrder, Export, ExportError, GlobalBatchSampler
-from .model import UserLLMModel, choice_name, init_weights, is_gate, model_config
+from .model import UserLLMModel, choice_name, init_weights, is_gate, lora_settings, model_config
 from .optim import adamw, clip_grad_norm, cosine_lr, set_learning_rate
 
 
@@ -139,7 +139,7 @@ def build_model(export, args, stage_cfg, device, backbone=None):
     cfg = model_config(preset, args.mode, args.perceiver)
     model = UserLLMModel(cfg, *export.vocab_sizes)
     init_weights(model, torch.Generator().manual_seed(int(preset["seed"])), layers=cfg["llm"]["layers"])
-    lora = preset["lora"]["rank"], preset["lora"]["alpha"], int(preset["seed"])
+    lora = lora_settings(preset)
     if backbone:
         # As RunContext.startingModel with a backbone: the LLM from the file, the encoder
         # from its pretraining, then the strategy; a checkpoint to continue from holds only
@@ -163,10 +163,10 @@ def build_model(export, args, stage_cfg, device, backbone=None):
         if os.path.isdir(path):
             path = os.path.join(path, "checkpoints", choice_name(args.mode, args.perceiver, args.strategy) + ".safetensors")
         if args.strategy == "lora":
-            model.apply_strategy("lora", preset["lora"]["rank"], preset["lora"]["alpha"], int(preset["seed"]))
+            model.apply_strategy("lora", *lora)
         load_into(model, path, strict=True)
         if args.strategy != "lora":
-            model.apply_strategy(args.strategy, preset["lora"]["rank"], preset["lora"]["alpha"], int(preset["seed"]))
+            model.apply_strategy(args.strategy, *lora)
     else:
         # As TrainingPipeline.finetune: the LM by name (cross-attention keeps its zero-gate
         # init), the encoder from its pretraining, then the strategy's freezing and adapters.
@@ -174,7 +174,7 @@ def build_model(export, args, stage_cfg, device, backbone=None):
         if model.encoder is not None:
             load_into(model.encoder, os.path.join(export.path, "checkpoints", "encoder.safetensors"),
                       prefix="encoder.", strict=True)
-        model.apply_strategy(args.strategy, preset["lora"]["rank"], preset["lora"]["alpha"], int(preset["seed"]))
+        model.apply_strategy(args.strategy, *lora)
     return model.to(device=device, dtype=getattr(torch, args.dtype))
 
 

@@ -85,7 +85,7 @@ public final class UserLLMModel: Module {
         }
         if strategy.addsLoRA {
             var generator = SeededGenerator(seed: seed &+ 7)
-            languageModel.addLoRA(rank: lora.rank, alpha: lora.alpha, generator: &generator)
+            languageModel.addLoRA(rank: lora.rank, alpha: lora.alpha, targets: Set(lora.targets), generator: &generator)
         }
         if !strategy.trainsEncoder { encoder?.freeze() }
     }

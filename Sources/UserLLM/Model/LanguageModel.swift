@@ -210,11 +210,20 @@ public final class LanguageModel: Module {
         return p == 0 ? h : h.sliced(axis: 1, range: p..<(p + t))  // (B, T, d)
     }
 
-    /// Wraps every self-attention projection named in `targets` in a LoRA adapter (the
-    /// `lora` strategy: freeze the model first, then add adapters — they train).
+    /// Wraps every self-attention ("wq" … "wo") and SwiGLU MLP ("w1" … "w3") projection named
+    /// in `targets` in a LoRA adapter (the `lora` strategy: freeze the model first, then add
+    /// adapters — they train).
     public func addLoRA(rank: Int, alpha: Float, targets: Set<String> = ["wq", "wv"],
                         generator: inout SeededGenerator) {
-        for block in blocks { block.attn.addLoRA(rank: rank, alpha: alpha, targets: targets, generator: &generator) }
+        for block in blocks {
+            block.attn.addLoRA(rank: rank, alpha: alpha, targets: targets, generator: &generator)
+            let mlpTargets = targets.intersection(["w1", "w2", "w3"])
+            guard !mlpTargets.isEmpty else { continue }
+            guard let mlp = block.mlp as? SwiGLUMLP else {
+                preconditionFailure("LoRA on the MLP needs Llama-style (SwiGLU) blocks")
+            }
+            mlp.addLoRA(rank: rank, alpha: alpha, targets: mlpTargets, generator: &generator)
+        }
     }
 
     /// tanh(α) of each layer's cross-attention gate (empty without cross-attention).

@@ -16,6 +16,31 @@ public struct Preset: Codable, Equatable, Sendable {
     public struct LoRA: Codable, Equatable, Sendable {
         public var rank: Int
         public var alpha: Float
+        /// The LLM's projections that get adapters: self-attention "wq", "wk", "wv", "wo" and
+        /// the SwiGLU MLP's "w1", "w2", "w3". Default q and v, as Hu et al. found enough; the
+        /// MLP holds two thirds of a SmolLM2 layer's weights, so it is the other place to try.
+        public var targets: [String]
+
+        /// What `targets` may name.
+        public static let attentionTargets: Set<String> = ["wq", "wk", "wv", "wo"]
+        public static let mlpTargets: Set<String> = ["w1", "w2", "w3"]
+        public static let defaultTargets = ["wq", "wv"]
+
+        public init(rank: Int, alpha: Float, targets: [String] = LoRA.defaultTargets) {
+            self.rank = rank
+            self.alpha = alpha
+            self.targets = targets
+        }
+
+        private enum CodingKeys: String, CodingKey { case rank, alpha, targets }
+
+        /// Lenient in `targets` only: runs and presets written before it existed had q and v.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            rank = try c.decode(Int.self, forKey: .rank)
+            alpha = try c.decode(Float.self, forKey: .alpha)
+            targets = try c.decodeIfPresent([String].self, forKey: .targets) ?? LoRA.defaultTargets
+        }
     }
 
     /// Per-stage settings: LM pretraining, encoder pretraining, finetuning of an embedding

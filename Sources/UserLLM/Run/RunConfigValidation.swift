@@ -53,6 +53,11 @@ public enum RunConfigValidation {
         try c.range("lora.rank", preset.lora.rank, 1...min(preset.llm.dModel, preset.encoder.dModel),
                     why: "at most the smaller model width")
         try c.finite("lora.alpha", preset.lora.alpha, positive: true)
+        let allowedTargets = Preset.LoRA.attentionTargets.union(Preset.LoRA.mlpTargets)
+        let targets = preset.lora.targets
+        guard !targets.isEmpty, Set(targets).count == targets.count, targets.allSatisfy(allowedTargets.contains) else {
+            throw c.fail("lora.targets", "\(targets)", "distinct names among \(allowedTargets.sorted().joined(separator: ", "))")
+        }
         for (name, stage) in [("lm", preset.stages.lm), ("encoder", preset.stages.encoder),
                               ("finetune", preset.stages.finetune), ("finetuneTP", preset.stages.finetuneTP)] {
             try validate(stage, at: "stages.\(name)", checker: &c)
