@@ -13,8 +13,8 @@ struct BenchTrainCommand: ParsableCommand {
         backward, AdamW — on --batch real examples (users with more events than the longest length; \
         their test targets with LENGTH-event windows), the median of --steps after --warmup. \
         tokens/s counts prompt + answer text tokens; `× tp` is examples/s over tp's at that length. \
-        Step FLOPs are 3 × the analytic forward. A TP batch whose attention probabilities (kept \
-        for the backward pass) would exceed --attention-memory GiB is halved until it fits.
+        Step FLOPs are 3 × the analytic forward. A batch whose activations (kept for the backward \
+        pass) would exceed --activation-memory GiB is halved until it fits. \
         Without --run, untrained weights of --preset.
         """ + "\n\n" + DatasetLocation.helpLine
     )
@@ -26,14 +26,14 @@ struct BenchTrainCommand: ParsableCommand {
     var steps = 3
     @Option(help: "Untimed warm-up steps per cell.")
     var warmup = 1
-    @Option(help: "Budget in GiB for the attention probabilities a step keeps for its backward pass.")
-    var attentionMemory = 6.0
+    @Option(help: "Budget in GiB for the activations a step keeps for its backward pass.")
+    var activationMemory = 8.0
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
     func validate() throws {
-        guard batch >= 1, steps >= 1, warmup >= 0, attentionMemory > 0 else {
-            throw ValidationError("--batch and --steps must be ≥ 1, --warmup ≥ 0, --attention-memory > 0")
+        guard batch >= 1, steps >= 1, warmup >= 0, activationMemory > 0 else {
+            throw ValidationError("--batch and --steps must be ≥ 1, --warmup ≥ 0, --activation-memory > 0")
         }
     }
 
@@ -43,7 +43,7 @@ struct BenchTrainCommand: ParsableCommand {
         options.batch = batch
         options.steps = steps
         options.warmup = warmup
-        options.attentionMemoryGiB = attentionMemory
+        options.activationMemoryGiB = activationMemory
         let workbench = try cost.workbench(maxEvents: options.lengths.max()!)
         let benchmark = TrainingThroughputBenchmark(workbench: workbench, options: options)
         let bar = EvalProgressBar()

@@ -8,9 +8,9 @@ struct DataExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a dataset and our exact leave-last-out split as RecBole atomic files (+ split.json).",
         discussion: """
-        Files: <out>/<name>.inter (timestamps made strictly increasing per user in our timeline order, so
-        RecBole's sort by time reproduces our order and targets), <name>.item, <name>.user (<name> is the
-        folder's name, as RecBole expects), split.json (each user's validation and test item) and
+        Files: <out>/<name>.inter (timestamps made strictly increasing per user in our timeline order, so \
+        RecBole's sort by time reproduces our order and targets), <name>.item, <name>.user (<name> is the \
+        folder's name, as RecBole expects), split.json (each user's validation and test item) and \
         recbole.yaml (the RecBole settings of our protocol). Refuses a non-empty folder unless --force.
         """
     )

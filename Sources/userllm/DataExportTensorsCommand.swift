@@ -8,10 +8,10 @@ struct DataExportTensorsCommand: ParsableCommand {
         commandName: "export-tensors",
         abstract: "Write a run's finetuning examples as integer safetensors shards for the PyTorch trainer.",
         discussion: """
-        The run must have its tokenizer, LM and (for soft / xattn) encoder pretrained (`userllm train`
-        does that). The export holds every training example of the run's tasks (window positions and
-        prompt + answer token ids) and finetuning's validation subset, the timelines as feature ids, and
-        copies of the run's config, vocabularies, tokenizer and pretrained checkpoints, so
+        The run must have its tokenizer, LM and (for soft / xattn) encoder pretrained (`userllm train` \
+        does that). The export holds every training example of the run's tasks (window positions and \
+        prompt + answer token ids) and finetuning's validation subset, the timelines as feature ids, and \
+        copies of the run's config, vocabularies, tokenizer and pretrained checkpoints, so \
         `torchrun -m userllm_torch.train --export DIR --run OUT` trains without our loaders.
         """
     )

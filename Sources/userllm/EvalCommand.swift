@@ -9,15 +9,15 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a run's finetuned models and the baselines on the test part (DESIGN §5).",
         discussion: """
-        One test example per user (the last event). next-item: Recall@1/5/10 and NDCG@10 over the
-        whole catalogue by beam search constrained to the catalogue (10 beams), every item the user
-        rated before the target masked. favorite-genre: accuracy and Recall@3 (3 beams). review:
-        ROUGE-1/2/L/Lsum F1 of greedy text. Beside the models: most-popular and the pretrained
-        encoder's item head on the same users. Each row shows the mean time per example (encode +
-        prefill + decode), prompt positions and analytic FLOPs. Every metric carries its 95% percentile
-        bootstrap interval over users (1,000 resamples, seed 0): `0.135 [0.114, 0.158]`; --compare A,B
-        adds the paired difference A − B over the same users with its interval (* when it excludes 0).
-        The split's tie rule is printed under every table. The report is also written to
+        One test example per user (the last event). next-item: Recall@1/5/10 and NDCG@10 over the \
+        whole catalogue by beam search constrained to the catalogue (10 beams), every item the user \
+        rated before the target masked. favorite-genre: accuracy and Recall@3 (3 beams). review: \
+        ROUGE-1/2/L/Lsum F1 of greedy text. Beside the models: most-popular and the pretrained \
+        encoder's item head on the same users. Each row shows the mean time per example (encode + \
+        prefill + decode), prompt positions and analytic FLOPs. Every metric carries its 95% percentile \
+        bootstrap interval over users (1,000 resamples, seed 0): `0.135 [0.114, 0.158]`; --compare A,B \
+        adds the paired difference A − B over the same users with its interval (* when it excludes 0). \
+        The split's tie rule is printed under every table. The report is also written to \
         <run>/eval.json (or --output).
         """ + "\n\n" + DatasetLocation.helpLine
     )

@@ -9,9 +9,9 @@ struct EvalSeedsCommand: ParsableCommand {
         commandName: "eval-seeds",
         abstract: "Mean and spread over seeds of the same evaluation (runs trained with `train --seed N`).",
         discussion: """
-        Each argument is a run directory (its eval.json is read) or an eval report file. Every
-        report must cover the same dataset, users and split. Rows present in all of them are
-        printed as mean ± sample standard deviation (min–max over seeds); --json adds each seed's
+        Each argument is a run directory (its eval.json is read) or an eval report file. Every \
+        report must cover the same dataset, users and split. Rows present in all of them are \
+        printed as mean ± sample standard deviation (min–max over seeds); --json adds each seed's \
         value and the mean of the seeds' bootstrap intervals. Example:
           for s in 0 1 2; do userllm train --preset base --encoder-only --seed $s; done
           for s in '' -s1 -s2; do userllm eval --run ~/.cache/userllm/runs/movielens-base$s --tasks next-item; done

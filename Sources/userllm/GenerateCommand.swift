@@ -9,9 +9,9 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Answer one user's question with a trained model: top-K answers, hit or miss, latency, FLOPs.",
         discussion: """
-        next-item and favorite-genre run beam search constrained to the catalogue (items the user
+        next-item and favorite-genre run beam search constrained to the catalogue (items the user \
         rated before the target masked) unless --sample is given; review decodes greedily (or with
-        --beams K, beam search). --cut picks the target event (a timeline position); the history is
+        --beams K, beam search). --cut picks the target event (a timeline position); the history is \
         the window of events before it.
         """ + "\n\n" + DatasetLocation.helpLine
     )

@@ -14,9 +14,9 @@ struct ModelGenerateCommand: ParsableCommand {
         abstract: "Continue a prompt (or answer it as a chat) with a pretrained GGUF model, streaming the text.",
         discussion: """
         By default the weights stay in their GGML blocks (Q4_1/Q8_0, read from the mapped file:
-        the fast path, ~150 MB resident); --f32 dequantises them into the engine's LanguageModel
-        (the model that trains; ~700 MB). Both agree to float rounding (tested). Greedy at --temperature 0 (the default); otherwise
-        sampling from the tempered distribution with --seed. Stops at <|im_end|> (end of turn) or
+        the fast path, ~150 MB resident); --f32 dequantises them into the engine's LanguageModel \
+        (the model that trains; ~700 MB). Both agree to float rounding (tested). Greedy at --temperature 0 (the default); otherwise \
+        sampling from the tempered distribution with --seed. Stops at <|im_end|> (end of turn) or \
         the file's eos, or after --max-tokens. Load time, prompt and decode tokens/s go to stderr.
         """
     )

@@ -103,6 +103,7 @@ struct TrainCommand: ParsableCommand {
             let pipeline = try TrainingPipeline(context: context)
             pipeline.onStage = { name, runs in bar.message(runs ? "stage \(name)" : "stage \(name): done already, skipped") }
             pipeline.onProgress = { bar.update($0) }
+            pipeline.onMessage = { bar.message($0) }
             TrainingInterrupt.installSignalHandler()
             let start = Date()
             let metrics: RunMetrics

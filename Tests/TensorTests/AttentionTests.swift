@@ -150,6 +150,36 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    func testRecomputedProbabilitiesGiveTheKeptOnesGradients() {
+        // Causal past one row block, padding, a key mask with holes and grouped queries: the
+        // backward pass that recomputes P must give the gradients of the one that kept it.
+        let tq = 70, tk = 75
+        let masks = [AttentionMask(causal: true, keyLengths: [75, 40]), AttentionMask(keyMask: keyMask(tk: tk)),
+                     AttentionMask(causal: true, keyMask: keyMask(tk: tk))]
+        for mask in masks {
+            var grads: [[[Float]]] = []
+            for recompute in [false, true] {
+                let q = randomTensor([2, 4, tq, 3], seed: 60), k = randomTensor([2, 2, tk, 3], seed: 61)
+                let v = randomTensor([2, 2, tk, 5], seed: 62), g = randomTensor([2, 4, tq, 5], seed: 63)
+                let out = Tensor.attention(q: q, k: k, v: v, mask: mask, recompute: recompute).out
+                out.backward(g)
+                grads.append([q.grad!.scalars, k.grad!.scalars, v.grad!.scalars])
+            }
+            for (kept, recomputed) in zip(grads[0], grads[1]) {
+                let worst = zip(kept, recomputed).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-6, "causal \(mask.causal)")
+                XCTAssertGreaterThan(recomputed.map(abs).max() ?? 0, 1e-3, "a gradient that is all zeros checks nothing")
+            }
+        }
+        // And against finite differences on their own, grouped and padded.
+        let q = randomTensor([2, 2, 4, 3], seed: 64), k = randomTensor([2, 1, 5, 3], seed: 65)
+        let v = randomTensor([2, 1, 5, 2], seed: 66)
+        let mask = AttentionMask(causal: true, keyLengths: [5, 3])
+        assertGradientsMatch([q, k, v]) {
+            Tensor.attention(q: $0[0], k: $0[1], v: $0[2], mask: mask, recompute: true).out
+        }
+    }
+
     func testLargeBatchSplitsOverCoresAndAgrees() {
         // Enough (batch, head) pairs and work to cross Parallel's threshold.
         let q = randomTensor([4, 4, 32, 16], seed: 40), k = randomTensor([4, 4, 32, 16], seed: 41)

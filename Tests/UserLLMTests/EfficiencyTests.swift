@@ -143,7 +143,7 @@ final class EfficiencyTests: XCTestCase {
         XCTAssertTrue(rows.allSatisfy { $0.stepSeconds > 0 && $0.stepFLOPs > 0 && $0.note == nil })
         XCTAssertEqual(rows[0].throughputRatio, 1)
         options.variants = ["tp"]
-        options.attentionMemoryGiB = 1e-6
+        options.activationMemoryGiB = 1e-6
         let skipped = try TrainingThroughputBenchmark(workbench: bench, options: options).run()
         XCTAssertEqual(skipped[0].batch, 0)
         XCTAssertNotNil(skipped[0].note)

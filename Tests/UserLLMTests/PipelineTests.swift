@@ -47,7 +47,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(started, [])
     }
 
-    /// A step whose attention probabilities cannot fit is refused before training, naming the
+    /// A step whose activations cannot fit is refused before training, naming the
     /// model, the window and what it needs (here under a memory limit set tiny on purpose).
     func testFinetuningThatCannotFitIsRefusedWithWhatItNeeds() throws {
         let pipeline = try PipelineFixture.pretrained.get()
@@ -57,7 +57,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertThrowsError(try pipeline.run(models: [choice])) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("tp-lora at a \(pipeline.context.config.preset.windowLength)-event window"), text)
-            XCTAssertTrue(text.contains("GiB of attention probabilities"), text)
+            XCTAssertTrue(text.contains("GiB of activations"), text)
             XCTAssertTrue(text.contains("USERLLM_MAX_MEMORY_GB"), text)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: pipeline.run.checkpointURL(choice.name).path))

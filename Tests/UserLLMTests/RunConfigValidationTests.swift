@@ -208,4 +208,24 @@ final class RunConfigValidationTests: XCTestCase {
         XCTAssertThrowsError(try OptionBounds.float(0...100, lowerExclusive: true)("nan"))
         XCTAssertEqual(try OptionBounds.float(0...1, lowerExclusive: true)("1"), 1)
     }
+
+    /// SmolLM2's TP prompts: 50 events (~1,500 tokens) train in steps of 2; 200 events (~7,900)
+    /// only one at a time, with attention recomputing its probabilities; a limit too small for
+    /// one example refuses.
+    func testTrainingBatchIsHalvedUntilItsActivationsFit() throws {
+        let llm = try Preset.named("smol").llm
+        let gib = 1_073_741_824.0
+        XCTAssertEqual(RunConfigValidation.batchThatFits(llm, batch: 2, positions: 1_535, limitBytes: 23.5 * gib), 2)
+        XCTAssertEqual(RunConfigValidation.batchThatFits(llm, batch: 2, positions: 7_878, limitBytes: 23.5 * gib), 1)
+        XCTAssertEqual(RunConfigValidation.batchThatFits(llm, batch: 8, positions: 7_878, limitBytes: 23.5 * gib), 1)
+        XCTAssertNil(RunConfigValidation.batchThatFits(llm, batch: 2, positions: 7_878, limitBytes: 8 * gib))
+        // Past the threshold the probabilities are not kept: the estimate grows with T, not T².
+        let short = RunConfigValidation.trainingActivationBytes(llm, batch: 1, positions: 4_000)
+        let long = RunConfigValidation.trainingActivationBytes(llm, batch: 1, positions: 8_000)
+        XCTAssertEqual(long / short, 2, accuracy: 1e-9)
+        // Below it they are, one (H, T, T) per layer on top of the per-position activations.
+        let kept = Double(llm.layers * llm.heads * 4 * 1_000 * 1_000)
+        XCTAssertEqual(RunConfigValidation.trainingActivationBytes(llm, batch: 1, positions: 1_000),
+                       long / 8 + kept, accuracy: 1)
+    }
 }

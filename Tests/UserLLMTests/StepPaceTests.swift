@@ -68,8 +68,8 @@ final class StepPaceTests: XCTestCase {
         config.timeBudgetSeconds = 10
         let trainer = Trainer(name: "budget-lr", parameters: [("w", w)], config: config, directory: nil)
         trainer.clock = { now }
-        var rates: [Float] = []
-        trainer.progress = { rates.append($0.learningRate) }
+        var rates: [Float] = [], etas: [Double] = []
+        trainer.progress = { rates.append($0.learningRate); etas.append($0.eta) }
         _ = try trainer.train(step: { _ in
             now += 1
             return ((w * w).sum(), 1)
@@ -79,6 +79,10 @@ final class StepPaceTests: XCTestCase {
             XCTAssertEqual(rate, config.schedule.learningRate(at: 4 * s), accuracy: 1e-9, "step \(s)")
         }
         XCTAssertLessThan(rates.last!, 0.15 * config.learningRate, "the last step must be near the floor (a tenth)")
+        // The ETA is the budget's, not 40 steps': after step 3 (3 s), 7 s of budget, one more
+        // step and the closing validation (none yet: a step's time).
+        XCTAssertEqual(etas[2], 7 + 1 + 1, accuracy: 1e-9)
+        XCTAssertEqual(etas.last!, 0, accuracy: 1e-9)
         // Without a budget the same steps keep the schedule by steps.
         config.timeBudgetSeconds = nil
         XCTAssertEqual(Trainer(name: "steps", parameters: [("w", w)], config: config, directory: nil)

@@ -45,9 +45,13 @@ extension Tensor {
     /// keys — k and v may then be preallocated buffers (a KV cache) longer than that.
     /// `keepWeights`: also return the attention probabilities (B, H, Tq, Tk), off the tape,
     /// for inspection (heatmaps).
+    /// `recompute`: the backward pass recomputes the probabilities block by block from Q and K
+    /// instead of keeping them from the forward pass. nil decides by size: past
+    /// `recomputeThresholdBytes` of probabilities (not with a bias, whose gradient is the whole
+    /// dS, nor with `keepWeights`).
     public static func attention(q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask = .none,
                                  scale: Float? = nil, keyCount: Int? = nil,
-                                 keepWeights: Bool = false) -> (out: Tensor, weights: Tensor?) {
+                                 keepWeights: Bool = false, recompute: Bool? = nil) -> (out: Tensor, weights: Tensor?) {
         precondition(q.rank == 4 && k.rank == 4 && v.rank == 4,
                      "attention wants (B, H, T, D) tensors, got q \(q.shape) k \(k.shape) v \(v.shape)")
         let (b, h, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
@@ -69,14 +73,17 @@ extension Tensor {
 
         let needsGrad = Autograd.isEnabled
             && (q.requiresGrad || k.requiresGrad || v.requiresGrad || (mask.bias?.requiresGrad ?? false))
+        let probabilityBytes = b * h * tq * tk * MemoryLayout<Float>.stride
+        let recomputes = needsGrad && !keepWeights && mask.bias == nil
+            && (recompute ?? (probabilityBytes > recomputeThresholdBytes))
         // The probabilities are kept whole only when the backward pass or the caller needs
         // them; otherwise each worker reuses one (Tq, Tk) scratch.
-        let probs: Tensor? = (needsGrad || keepWeights) ? Tensor.empty([b, h, tq, tk]) : nil
+        let probs: Tensor? = ((needsGrad && !recomputes) || keepWeights) ? Tensor.empty([b, h, tq, tk]) : nil
         let out = Tensor.empty([b, h, tq, dv])
         plan.forward(q: q.pointer, k: k.pointer, v: v.pointer, out: out.pointer, probs: probs?.pointer)
 
         let weights = keepWeights ? probs.map { Tensor(shape: $0.shape, storage: $0.storage) } : nil
-        guard needsGrad, let probs else { return (out, weights) }
+        guard needsGrad else { return (out, weights) }
         var inputs = [q, k, v]
         if let bias = mask.bias { inputs.append(bias) }
         let result = record(out, op: "attention", inputs: inputs) { g, _ in
@@ -85,7 +92,7 @@ extension Tensor {
             let dk = k.requiresGrad ? Tensor.zeros(k.shape) : nil
             let dvT = v.requiresGrad ? Tensor.zeros(v.shape) : nil
             let biasGrad = (mask.bias?.requiresGrad ?? false) ? Tensor.empty([b, h, tq, tk]) : nil
-            plan.backward(gradOut: g.pointer, q: q.pointer, k: k.pointer, v: v.pointer, probs: probs.pointer,
+            plan.backward(gradOut: g.pointer, q: q.pointer, k: k.pointer, v: v.pointer, probs: probs?.pointer,
                           dq: dq?.pointer, dk: dk?.pointer, dv: dvT?.pointer, dScores: biasGrad?.pointer)
             if let dq { q.accumulateGrad(dq, owned: true) }
             if let dk { k.accumulateGrad(dk, owned: true) }
@@ -98,6 +105,12 @@ extension Tensor {
         }
         return (result, weights)
     }
+
+    /// Above this many bytes of probabilities in one call, training recomputes them in the
+    /// backward pass (one more Q·Kᵀ and softmax: about a quarter more attention work there).
+    /// Below it they are cheap to keep; above it they are what limits the prompt length a
+    /// step can train on — a 7,800-token SmolLM2 prompt keeps 2.1 GB of them per layer.
+    public static let recomputeThresholdBytes = 128 << 20
 }
 
 extension Tensor {
@@ -186,16 +199,10 @@ struct AttentionPlan {
                     let allowed = keyMask.map { $0.baseAddress! + bi * tk }
                     for (i0, i1, limit) in rowBlocks(batch: bi) {
                         let rows = i1 - i0, pb = p + i0 * tk
-                        // S = scale · Q Kᵀ over the keys this block can see  (rows, limit), ld Tk
-                        BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: d, alpha: scale,
-                                  a: qp + i0 * d, b: kp, c: pb, ldc: tk, kind: .attention)
                         // Only P V reads the scratch, and only its first `limit` columns;
                         // kept probabilities are zero out to Tk.
-                        let width = probs == nil ? limit : tk
-                        for i in i0..<i1 {
-                            softmaxRow(p + i * tk, bias: biasSlab.map { $0 + i * tk }, allowed: allowed,
-                                       visible: visibleKeys(row: i, batch: bi), width: width)
-                        }
+                        probabilities(rows: i0..<i1, limit: limit, batch: bi, q: qp, k: kp, bias: biasSlab, allowed: allowed,
+                                      into: pb, width: probs == nil ? limit : tk)
                         // O = P V  (rows, Dv)
                         BLAS.gemm(transA: false, transB: false, m: rows, n: dv, k: limit, a: pb, lda: tk, b: vp,
                                   c: out + (pair * tq + i0) * dv, kind: .attention)
@@ -219,6 +226,22 @@ struct AttentionPlan {
         }
     }
 
+    /// P for query rows `rows` of one (batch, head) pair over its first `limit` keys, into
+    /// `out` (rows.count, ld Tk): S = scale · Q Kᵀ  (rows, limit), then a masked softmax per row,
+    /// zero from each row's visible keys to `width`. The forward pass and the recomputing
+    /// backward pass call it alike, so both see the same P.
+    @inline(__always)
+    private func probabilities(rows: Range<Int>, limit: Int, batch bi: Int, q qp: UnsafePointer<Float>,
+                               k kp: UnsafePointer<Float>, bias biasSlab: UnsafePointer<Float>?,
+                               allowed: UnsafePointer<Bool>?, into out: UnsafeMutablePointer<Float>, width: Int) {
+        BLAS.gemm(transA: false, transB: true, m: rows.count, n: limit, k: d, alpha: scale,
+                  a: qp + rows.lowerBound * d, b: kp, c: out, ldc: tk, kind: .attention)
+        for i in rows {
+            softmaxRow(out + (i - rows.lowerBound) * tk, bias: biasSlab.map { $0 + i * tk }, allowed: allowed,
+                       visible: visibleKeys(row: i, batch: bi), width: width)
+        }
+    }
+
     /// Turns one row of scores into probabilities in place: keys from `visible` to `width` get 0.
     @inline(__always)
     private func softmaxRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
@@ -230,8 +253,9 @@ struct AttentionPlan {
 
     /// dV = Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = scale·dS K; dK = scale·dSᵀ Q.
     /// `dScores` (B, H, Tq, Tk), when given, receives dS (the bias's gradient before summing).
+    /// `probs` nil: P is recomputed one row block at a time (no bias; see `Tensor.attention`).
     func backward(gradOut: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                  v: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+                  v: UnsafePointer<Float>, probs: UnsafePointer<Float>?,
                   dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
                   dv dvOut: UnsafeMutablePointer<Float>?, dScores: UnsafeMutablePointer<Float>?) {
         let needScores = dq != nil || dk != nil || dScores != nil
@@ -239,41 +263,56 @@ struct AttentionPlan {
         // queries, over the query heads of a key head — so a worker owns whole groups
         // (the heads sharing one key/value slab) and no two write the same slab.
         let group = h / hk
+        precondition(probs != nil || mask.bias == nil, "attention: recomputing the probabilities needs no bias")
+        let blockRows = mask.causal ? Swift.min(tq, AttentionPlan.causalRowBlock) : tq
         Parallel.forEach(b * hk, workPerItem: 2 * workPerPair * group) { groups in
-            let ds = UnsafeMutablePointer<Float>.allocate(capacity: max(1, tq * tk))
-            defer { ds.deallocate() }
-            for pair in groups.flatMap(queryPairs) {
-                let bi = pair / h, kv = kvPair(pair)
-                let p = probs + pair * tq * tk, g = gradOut + pair * tq * dv
-                let qp = q + pair * tq * d, kp = k + kv * capacity * d, vp = v + kv * capacity * dv
-                for (i0, i1, limit) in rowBlocks(batch: bi) {
-                    let rows = i1 - i0, pb = p + i0 * tk, gb = g + i0 * dv, dsb = ds + i0 * tk
-                    if let dvOut {
-                        // dV[:limit] += Pᵀ dO  (limit, Dv)
-                        BLAS.gemm(transA: true, transB: false, m: limit, n: dv, k: rows, a: pb, lda: tk, b: gb,
-                                  beta: 1, c: dvOut + kv * capacity * dv, kind: .attention)
+            // dS for a whole pair when the bias wants it, else for one row block at a time.
+            let dsRows = dScores == nil ? blockRows : tq
+            let ds = UnsafeMutablePointer<Float>.allocate(capacity: max(1, dsRows * tk))
+            let recomputed = probs == nil ? UnsafeMutablePointer<Float>.allocate(capacity: max(1, blockRows * tk)) : nil
+            defer { ds.deallocate(); recomputed?.deallocate() }
+            mask.keyMask.withUnsafeBufferPointerIfPresent { keyMask in
+                for pair in groups.flatMap(queryPairs) {
+                    let bi = pair / h, kv = kvPair(pair)
+                    let g = gradOut + pair * tq * dv
+                    let qp = q + pair * tq * d, kp = k + kv * capacity * d, vp = v + kv * capacity * dv
+                    for (i0, i1, limit) in rowBlocks(batch: bi) {
+                        let rows = i1 - i0, gb = g + i0 * dv, dsb = ds + (dScores == nil ? 0 : i0 * tk)
+                        let pb: UnsafePointer<Float>
+                        if let probs {
+                            pb = probs + (pair * tq + i0) * tk
+                        } else {
+                            probabilities(rows: i0..<i1, limit: limit, batch: bi, q: qp, k: kp, bias: nil,
+                                          allowed: keyMask.map { $0.baseAddress! + bi * tk }, into: recomputed!, width: limit)
+                            pb = UnsafePointer(recomputed!)
+                        }
+                        if let dvOut {
+                            // dV[:limit] += Pᵀ dO  (limit, Dv)
+                            BLAS.gemm(transA: true, transB: false, m: limit, n: dv, k: rows, a: pb, lda: tk, b: gb,
+                                      beta: 1, c: dvOut + kv * capacity * dv, kind: .attention)
+                        }
+                        guard needScores else { continue }
+                        // dP = dO Vᵀ  (rows, limit), ld Tk
+                        BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: dv, a: gb, b: vp, c: dsb, ldc: tk, kind: .attention)
+                        for i in 0..<rows {
+                            let pr = pb + i * tk, dr = dsb + i * tk
+                            let dot = VectorMath.dot(pr, dr, limit)
+                            for j in 0..<limit { dr[j] = pr[j] * (dr[j] - dot) }
+                            for j in limit..<tk { dr[j] = 0 }
+                        }
+                        if let dq {
+                            // dQ = scale · dS K  (rows, D)
+                            BLAS.gemm(transA: false, transB: false, m: rows, n: d, k: limit, alpha: scale, a: dsb, lda: tk,
+                                      b: kp, c: dq + (pair * tq + i0) * d, kind: .attention)
+                        }
+                        if let dk {
+                            // dK[:limit] += scale · dSᵀ Q  (limit, D)
+                            BLAS.gemm(transA: true, transB: false, m: limit, n: d, k: rows, alpha: scale, a: dsb, lda: tk,
+                                      b: qp + i0 * d, beta: 1, c: dk + kv * capacity * d, kind: .attention)
+                        }
                     }
-                    guard needScores else { continue }
-                    // dP = dO Vᵀ  (rows, limit), ld Tk
-                    BLAS.gemm(transA: false, transB: true, m: rows, n: limit, k: dv, a: gb, b: vp, c: dsb, ldc: tk, kind: .attention)
-                    for i in 0..<rows {
-                        let pr = pb + i * tk, dr = dsb + i * tk
-                        let dot = VectorMath.dot(pr, dr, limit)
-                        for j in 0..<limit { dr[j] = pr[j] * (dr[j] - dot) }
-                        for j in limit..<tk { dr[j] = 0 }
-                    }
-                    if let dq {
-                        // dQ = scale · dS K  (rows, D)
-                        BLAS.gemm(transA: false, transB: false, m: rows, n: d, k: limit, alpha: scale, a: dsb, lda: tk,
-                                  b: kp, c: dq + (pair * tq + i0) * d, kind: .attention)
-                    }
-                    if let dk {
-                        // dK[:limit] += scale · dSᵀ Q  (limit, D)
-                        BLAS.gemm(transA: true, transB: false, m: limit, n: d, k: rows, alpha: scale, a: dsb, lda: tk,
-                                  b: qp + i0 * d, beta: 1, c: dk + kv * capacity * d, kind: .attention)
-                    }
+                    if let dScores { (dScores + pair * tq * tk).update(from: ds, count: tq * tk) }
                 }
-                if let dScores { (dScores + pair * tq * tk).update(from: ds, count: tq * tk) }
             }
         }
     }

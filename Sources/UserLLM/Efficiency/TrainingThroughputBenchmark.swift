@@ -16,10 +16,10 @@ public final class TrainingThroughputBenchmark {
         public var batch: Int = 4
         public var steps: Int = 3
         public var warmup: Int = 1
-        /// The backward pass keeps every layer's attention probabilities, (B, H, T, T)
-        /// floats: a batch whose probabilities would exceed this many GiB is halved until it
-        /// fits (a single example that does not fit is skipped, with a note).
-        public var attentionMemoryGiB: Double = 6
+        /// The backward pass keeps every layer's activations (`RunConfigValidation
+        /// .trainingActivationBytes`): a batch whose activations would exceed this many GiB is
+        /// halved until it fits (a single example that does not fit is skipped, with a note).
+        public var activationMemoryGiB: Double = 8
 
         public init() {}
     }
@@ -53,21 +53,21 @@ public final class TrainingThroughputBenchmark {
                 var batch = trained.prompts.batch(examples)
                 let prefix = choice.prefixRows(window: length, latents: model.config.perceiverLatents)
                 var positions = batch.length + prefix
-                func attentionGiB(_ b: Int) -> Double {
-                    RunConfigValidation.attentionProbabilityBytes(llm, batch: b, positions: positions) / 1_073_741_824
+                func activationGiB(_ b: Int) -> Double {
+                    RunConfigValidation.trainingActivationBytes(llm, batch: b, positions: positions) / 1_073_741_824
                 }
-                while examples.count > 1 && attentionGiB(examples.count) > options.attentionMemoryGiB {
+                while examples.count > 1 && activationGiB(examples.count) > options.activationMemoryGiB {
                     examples = Array(examples.prefix(examples.count / 2))
                 }
                 batch = trained.prompts.batch(examples)
                 positions = batch.length + prefix
                 let tokensPerExample = Double(batch.lengths.reduce(0, +)) / Double(examples.count) + 1  // + the last target
-                if attentionGiB(examples.count) > options.attentionMemoryGiB {
+                if activationGiB(examples.count) > options.activationMemoryGiB {
                     rows.append(TrainingThroughputRow(
                         variant: name, historyEvents: length, batch: 0, tokensPerExample: tokensPerExample,
                         prefixRows: prefix, sequenceLength: positions, stepSeconds: 0, stepFLOPs: 0,
-                        note: String(format: "skipped: one example's attention probabilities need %.1f GiB (budget %.1f)",
-                                     attentionGiB(1), options.attentionMemoryGiB)))
+                        note: String(format: "skipped: one example's activations need %.1f GiB (budget %.1f)",
+                                     activationGiB(1), options.activationMemoryGiB)))
                     done += perCell
                     continue
                 }

@@ -151,10 +151,26 @@ public enum RunConfigValidation {
         return 4 * (4 * (llmParameters + encoderParameters) + kvCache)
     }
 
-    /// Bytes of attention probabilities a training step keeps for its backward pass: every
-    /// layer's (B, H, T, T) floats, T counting soft-prompt rows.
-    public static func attentionProbabilityBytes(_ llm: LanguageModelConfig, batch: Int, positions: Int) -> Double {
-        Double(batch * llm.heads * llm.layers * MemoryLayout<Float>.stride) * Double(positions) * Double(positions)
+    /// Bytes a training step keeps for its backward pass, from the shapes: per layer and
+    /// position the block's saved activations (about 10·d + 4·mlp floats: the two norms, q, k,
+    /// v and their rotations, the attention output, the residual sums, SwiGLU's three products
+    /// and their gate); a layer's (B, H, T, T) attention probabilities where attention keeps
+    /// them (at most `Tensor.recomputeThresholdBytes` a call, else recomputed). The output head
+    /// sees only the answer positions, so logits do not count. T counts soft-prompt rows.
+    public static func trainingActivationBytes(_ llm: LanguageModelConfig, batch: Int, positions: Int) -> Double {
+        let floats = MemoryLayout<Float>.stride
+        let activations = Double(batch * positions) * Double(llm.layers * (10 * llm.dModel + 4 * llm.mlpHidden) * floats)
+        let probabilities = Double(batch * llm.heads * floats) * Double(positions) * Double(positions)
+        let kept = probabilities > Double(Tensor.recomputeThresholdBytes) ? 0 : probabilities * Double(llm.layers)
+        return activations + kept
+    }
+
+    /// `batch` halved until a step's activations fit in half of `limitBytes` (the rest is for
+    /// weights, optimiser state and the allocator); nil when one example does not fit.
+    public static func batchThatFits(_ llm: LanguageModelConfig, batch: Int, positions: Int, limitBytes: Double) -> Int? {
+        var b = max(1, batch)
+        while b > 1 && trainingActivationBytes(llm, batch: b, positions: positions) > limitBytes / 2 { b /= 2 }
+        return trainingActivationBytes(llm, batch: b, positions: positions) <= limitBytes / 2 ? b : nil
     }
 
     static func checkMemory(_ preset: Preset, file: String) throws {

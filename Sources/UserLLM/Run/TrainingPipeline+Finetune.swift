@@ -73,7 +73,7 @@ extension TrainingPipeline {
     /// Trains one model on the mixture of the run's tasks, starting from the pretrained LLM
     /// (and encoder), with `choice.strategy` deciding what trains.
     func finetune(_ choice: ModelChoice) throws -> RunMetrics.Stage {
-        let cfg = choice.mode == .tp ? preset.stages.finetuneTP : preset.stages.finetune
+        var cfg = choice.mode == .tp ? preset.stages.finetuneTP : preset.stages.finetune
         // The stage's own peak, not the encoder stage's before it (Linux; nil elsewhere).
         PeakMemory.resetHighWaterMark()
         let model = try context.startingModel(choice, training: true)
@@ -92,7 +92,14 @@ extension TrainingPipeline {
         let tasks = context.tasks
         guard !tasks.isEmpty else { throw RunError.invalidOptions("the dataset poses none of the tasks \(context.config.tasks)") }
         let train = tasks.flatMap { context.builder.examples($0, .train) }
-        try checkAttentionMemory(choice, examples: spread(train, count: 64), prompts: prompts, batchSize: cfg.batchSize)
+        let batchSize = try batchThatFits(choice, examples: spread(train, count: 64), prompts: prompts, batchSize: cfg.batchSize)
+        if batchSize < cfg.batchSize {
+            let note = "\(choice.name) at a \(preset.windowLength)-event window: steps of \(batchSize) examples, not "
+                + "\(cfg.batchSize) (those would not fit in half the memory limit; see `trainingActivationBytes`)"
+            run.appendLog(note)
+            onMessage?(note)
+            cfg.batchSize = batchSize
+        }
         let perTask = max(1, cfg.evalBatches * cfg.batchSize / tasks.count)
         let validation = tasks.flatMap { spread(context.builder.examples($0, .validation), count: perTask) }
         let order = BatchOrder(count: train.count, batchSize: cfg.batchSize, seed: preset.seed &+ 17)
@@ -119,25 +126,28 @@ extension TrainingPipeline {
         ])
     }
 
-    /// Each layer keeps its (B, H, T, T) attention probabilities for the backward pass: a TP
-    /// prompt of 200 events (~7,800 SmolLM2 tokens) needs ~2 GiB of them per layer and
-    /// example. A step that cannot fit is refused here, with what it needs, rather than
-    /// ending in the kernel's OOM killer hours into `make results-smol`. The longest of a
-    /// sample of prompts stands for the longest batch.
-    func checkAttentionMemory(_ choice: ModelChoice, examples: [Example], prompts: PromptBuilder, batchSize: Int) throws {
+    /// A step keeps its activations for the backward pass, most of them per position: a TP
+    /// prompt of 200 events (~7,800 SmolLM2 tokens) keeps ~11 GiB a step of one example
+    /// (attention recomputes its probabilities there, which would be 2 GiB per layer). A step
+    /// that cannot fit is refused here, with what it needs, rather than ending in the kernel's
+    /// OOM killer hours into `make results-smol`; a batch that cannot is halved first. The
+    /// longest of a sample of prompts stands for the longest batch.
+    func batchThatFits(_ choice: ModelChoice, examples: [Example], prompts: PromptBuilder, batchSize: Int) throws -> Int {
         let llm = preset.llm
         let prefix = choice.prefixRows(window: preset.windowLength, latents: preset.perceiver.latents)
         let positions = (examples.map { prompts.batch([$0]).length }.max() ?? 0) + prefix
-        let need = RunConfigValidation.attentionProbabilityBytes(llm, batch: batchSize, positions: positions)
         let limit = RunConfigValidation.memoryLimitBytes
-        guard need <= limit / 2 else {
+        guard let fitting = RunConfigValidation.batchThatFits(llm, batch: batchSize, positions: positions, limitBytes: limit) else {
+            let need = RunConfigValidation.trainingActivationBytes(llm, batch: 1, positions: positions)
             throw RunError.invalidOptions(String(
-                format: "%@ at a %d-event window: one step of %d examples keeps %.1f GiB of attention probabilities "
-                    + "(%d layers × %d heads × %.0f² positions each), more than half the memory limit of %.1f GiB "
-                    + "(USERLLM_MAX_MEMORY_GB); use a shorter --window, or cross-attention, which reads the history as %d rows",
-                choice.name, preset.windowLength, batchSize, need / 1_073_741_824, llm.layers, llm.heads, Double(positions),
+                format: "%@ at a %d-event window: one step of %d examples keeps %.1f GiB of activations "
+                    + "(%d layers × %.0f positions each), more than half the memory limit of %.1f GiB "
+                    + "(USERLLM_MAX_MEMORY_GB); use a shorter --window, or cross-attention, "
+                    + "which reads the history as %d rows",
+                choice.name, preset.windowLength, 1, need / 1_073_741_824, llm.layers, Double(positions),
                 limit / 1_073_741_824, preset.perceiver.latents))
         }
+        return fitting
     }
 
     /// `count` items spread evenly over `items` (every user region represented), in order.

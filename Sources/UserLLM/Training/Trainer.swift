@@ -123,6 +123,13 @@ public final class Trainer {
             report.secondsPerStep = pace.secondsPerStep ?? 0
             report.eta = pace.eta(steps: config.steps - s,
                                   validations: StepPace.validationsLeft(done: s, total: config.steps, every: config.evalEvery))
+            if let budget = config.timeBudgetSeconds {
+                // The budget ends the stage first when the steps would outlast it: what is left
+                // of it, then the last step and the closing validation.
+                let left = max(0, budget - (clock() - budgetStart)) + (report.secondsPerStep)
+                    + (pace.validationSeconds ?? report.secondsPerStep)
+                report.eta = min(report.eta, outOfTime ? 0 : left)
+            }
             log?(line)
             progress?(report)
             if outOfTime && !stop {
