@@ -1,7 +1,8 @@
 import Foundation
 
-/// A one-line progress bar on stderr (redrawn in place on a terminal, a line every 10% in
-/// a log): done/total, rate, ETA and what is running.
+/// A one-line progress bar on stderr (redrawn in place on a terminal; in a log a line every
+/// 10% or every minute, whichever comes first, since a 200-event TP answer takes ~25 s and
+/// 10% of an evaluation can be a quarter of an hour): done/total, rate, ETA and what is running.
 final class EvalProgressBar {
     private let start = Date()
     private var lastDraw = Date.distantPast
@@ -15,7 +16,7 @@ final class EvalProgressBar {
         if terminal {
             guard finished || now.timeIntervalSince(lastDraw) > 0.1 else { return }
         } else {
-            guard decile != lastDecile else { return }
+            guard decile != lastDecile || now.timeIntervalSince(lastDraw) >= 60 else { return }
         }
         lastDraw = now
         lastDecile = decile
@@ -25,7 +26,9 @@ final class EvalProgressBar {
         let width = 24
         let filled = total > 0 ? min(width, done * width / total) : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let line = String(format: "%@ %d/%d  %.1f ex/s  ETA %@  %@", bar, done, total, rate, Self.clock(eta), label)
+        // Below 1 ex/s the rate reads as seconds per example: "0.0 ex/s" would say nothing.
+        let speed = rate >= 1 || done == 0 ? String(format: "%.1f ex/s", rate) : String(format: "%.1f s/ex", 1 / rate)
+        let line = String(format: "%@ %d/%d  %@  ETA %@  %@", bar, done, total, speed, Self.clock(eta), label)
         FileHandle.standardError.write(Data(((terminal ? "\r\u{1B}[K" : "") + line + (terminal && !finished ? "" : "\n")).utf8))
     }
 
