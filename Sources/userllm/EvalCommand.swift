@@ -99,6 +99,7 @@ struct EvalCommand: ParsableCommand {
         if chosen.isEmpty && noBaselines { throw EvalCommand.fail("\(runDirectory) has no finetuned model to evaluate") }
         let bar = EvalProgressBar()
         evaluator.onProgress = { bar.update($0, $1, $2) }
+        evaluator.onStage = { _, answers in bar.beginStage(answers: answers) }
         var report = try evaluator.evaluate(models: chosen, options: options)
         if let (a, b) = pair {
             for name in [a, b] where !report.rows.contains(where: { $0.name == name }) {

@@ -62,10 +62,16 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(Set(evaluator.availableModels().map(\.name)), ["xattn+perceiver-full", "soft-full"])
         let options = EvaluationOptions(tasks: [.nextItem, .favoriteGenre], limit: 6)
         var progress: [Int] = []
+        var stages: [(String, Int, Int)] = []  // name, answers announced, progress when it began
         evaluator.onProgress = { done, _, _ in progress.append(done) }
+        evaluator.onStage = { name, answers in stages.append((name, answers, progress.last ?? 0)) }
         let report = try evaluator.evaluate(models: [ModelChoice(mode: .xattn, perceiver: true)], options: options)
         XCTAssertEqual(report.rows.map(\.name), ["xattn+perceiver-full", "most-popular", "encoder"])
         XCTAssertEqual(progress, Array(1...(6 + 6 + 6 + 6)))
+        // Each stage announces exactly the answers given before the next one begins.
+        XCTAssertEqual(stages.map(\.0), ["xattn+perceiver-full", "baselines"])
+        XCTAssertEqual(stages.map(\.1), [12, 12])
+        XCTAssertEqual(stages.map(\.2), [0, 12])
 
         let trained = try context.loadModel(ModelChoice(mode: .xattn, perceiver: true))
         let predictor = Predictor(trained: trained)

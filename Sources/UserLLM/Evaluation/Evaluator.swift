@@ -14,6 +14,10 @@ public final class Evaluator {
 
     /// Progress: (examples done, examples in all, what is running).
     public var onProgress: ((Int, Int, String) -> Void)?
+    /// A stage begins: its name (a model, or "baselines") and the answers it will give. Its
+    /// answers can cost 40× another stage's (a 200-event TP prompt against xattn), so a
+    /// stage's own pace is what tells when it ends.
+    public var onStage: ((String, Int) -> Void)?
 
     public init(context: RunContext) { self.context = context }
 
@@ -51,11 +55,15 @@ public final class Evaluator {
         var rows: [EvaluationRow] = []
         var checks: [ExactRankingCheck] = []
         for choice in choices {
+            onStage?(choice.name, perModel + exactUsers)
             let predictor = Predictor(trained: try context.loadModel(choice))
             rows.append(evaluate(predictor, options: options))
             if exactUsers > 0 { checks.append(exactRankingCheck(predictor, users: exactUsers, options: options)) }
         }
-        if baselineExamples > 0 { rows += try baselines(options) }
+        if baselineExamples > 0 {
+            onStage?("baselines", 2 * baselineExamples)
+            rows += try baselines(options)
+        }
         // Training time beside the metrics: what each accuracy cost to reach.
         let stages = (try? context.run.readMetrics().stages) ?? [:]
         for i in rows.indices {
