@@ -55,8 +55,9 @@ public final class Evaluator {
         var rows: [EvaluationRow] = []
         var checks: [ExactRankingCheck] = []
         for choice in choices {
-            onStage?(choice.name, perModel + exactUsers)
             let predictor = Predictor(trained: try context.loadModel(choice))
+            // After the load: a stage's pace is its answers', not the seconds reading weights.
+            onStage?(choice.name, perModel + exactUsers)
             rows.append(evaluate(predictor, options: options))
             if exactUsers > 0 { checks.append(exactRankingCheck(predictor, users: exactUsers, options: options)) }
         }
