@@ -32,6 +32,14 @@ struct BenchInferenceCommand: ParsableCommand {
     var users = 3
     @Option(parsing: .unconditional, help: "Beams (answers ranked), \(OptionBounds.text(OptionBounds.beams)).", transform: OptionBounds.int(OptionBounds.beams))
     var beams = 10
+    @Option(help: "Arithmetic the LLM answers in, comma-separated: f32, bf16x3 (AMX tiles, f32's answers to ~1e-5; the default with AMX), bf16 (AMX, fastest). Each but f32 is compared with f32's answers.",
+            transform: { raw in
+                try raw.split(separator: ",").map { name in
+                    guard let p = InferencePrecision(rawValue: String(name)) else { throw ValidationError("unknown precision \(name): f32, bf16x3 or bf16") }
+                    return p
+                }
+            })
+    var precision: [InferencePrecision] = [.standard]
     @Flag(help: "Skip the peak-memory pass.")
     var noMemory = false
     @Flag(help: "Print one JSON object instead of the table.")
@@ -48,6 +56,7 @@ struct BenchInferenceCommand: ParsableCommand {
         options.users = users
         options.beams = beams
         options.memory = !noMemory
+        options.precisions = precision
         let workbench = try cost.workbench(maxEvents: options.lengths.max()!)
         let benchmark = InferenceCostBenchmark(workbench: workbench, options: options)
         let bar = EvalProgressBar()
@@ -75,13 +84,13 @@ struct BenchInferenceCommand: ParsableCommand {
     }
 
     private func render(_ r: Report) -> String {
-        var table = BenchTable(["events", "mode", "prompt", "ctx FLOPs", "FLOPs", "ms", "cpu ms", "encode", "prefill", "answer",
+        var table = BenchTable(["events", "mode", "arith", "= f32", "prompt", "ctx FLOPs", "FLOPs", "ms", "cpu ms", "encode", "prefill", "answer",
                                 "steps/passes", "peak MB", "speedup", "(cpu)", "FLOPs ÷", "ctx FLOPs ÷"])
         for row in r.rows {
             let prompt = String(format: "%.0f", row.promptTokens + row.prefixRows)
                 + (row.prefixRows > 0 ? "*" : "") + (row.contextExtended ? " ext" : "")
             table.add([
-                "\(row.historyEvents)", row.variant, prompt,
+                "\(row.historyEvents)", row.variant, row.precision, row.sameAnswersAsF32.map { "\($0)/\(row.users)" } ?? "–", prompt,
                 FLOPCount.format(row.contextFLOPs), FLOPCount.format(row.flops),
                 Self.ms(row.seconds), Self.ms(row.cpuSeconds), Self.ms(row.encodeSeconds), Self.ms(row.prefillSeconds),
                 Self.ms(row.decodeSeconds), String(format: "%.0f/%.0f", row.decodeSteps, row.decodePasses),
@@ -101,6 +110,8 @@ struct BenchInferenceCommand: ParsableCommand {
                 + "context (\(r.rows.first?.presetContext ?? 0)), run with it extended (RoPE) — a cost measurement.",
             "ctx FLOPs: encoder + Perceiver + projection + cross-attention K/V + prefill — putting the history into the "
                 + "LLM, what the paper's FLOPs ratios count; FLOPs: end to end, with the answer (live beams' positions only).",
+            "arith: the arithmetic the LLM answered in (f32 kernels; bf16x3: AMX tiles, f32 to ~1e-5; bf16: AMX, bf16 products); "
+                + "= f32: users whose ranked top-\(o.beams) equals the f32 kernels' (titles, in order).",
             "ms: wall time of the whole prediction (prompt, encoder, mask, prefill, beams); encode / prefill / answer: "
                 + "its parts; cpu ms: process CPU time (all threads); steps/passes: beam steps and the decoder passes they took "
                 + "(a pass feeds each live beam, a whole stretch where the catalogue leaves one way on). Ratios: tp ÷ mode at the "

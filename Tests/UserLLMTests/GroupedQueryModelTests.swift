@@ -15,13 +15,7 @@ final class GroupedQueryModelTests: XCTestCase {
         let config = LanguageModelConfig(vocabSize: 13, dModel: dModel, layers: every > 1 ? 3 : 2, heads: heads, kvHeads: kvHeads,
                                          mlpHidden: 24, contextLength: 64, ropeStyle: .interleaved,
                                          crossAttention: crossAttention, crossAttentionEvery: every)
-        let model = LanguageModel(config: config, seed: seed)
-        var gen = SeededGenerator(seed: seed &+ 1000)
-        for (name, p) in model.parameters() where !name.hasSuffix("norm.weight") {
-            for i in 0..<p.count { p.pointer[i] = gen.nextNormal() * 0.3 }
-        }
-        for block in model.blocks { block.xattn?.gate.pointer[0] = 0.5 + gen.nextUniform() }
-        return model
+        return InferenceFixtures.sharpened(LanguageModel(config: config, seed: seed), seed: seed)
     }
 
     private func tensor(_ shape: [Int], seed: UInt64, requiresGrad: Bool = false) -> Tensor {

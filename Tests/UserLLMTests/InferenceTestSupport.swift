@@ -17,13 +17,41 @@ enum InferenceFixtures {
     /// A model whose weights are N(0, 0.3²) and gates non-zero, so that the distribution is
     /// peaked and the user context matters.
     static func model(crossAttention: Bool = true, seed: UInt64) -> LanguageModel {
-        let model = LanguageModel(config: config(crossAttention: crossAttention), seed: seed)
+        sharpened(LanguageModel(config: config(crossAttention: crossAttention), seed: seed), seed: seed)
+    }
+
+    /// `model` with its weights N(0, 0.3²) (norms kept) and gates open to 0.5–1.5.
+    static func sharpened(_ model: LanguageModel, seed: UInt64) -> LanguageModel {
         var gen = SeededGenerator(seed: seed &+ 1000)
         for (name, p) in model.parameters() where !name.hasSuffix("norm.weight") {
             for i in 0..<p.count { p.pointer[i] = gen.nextNormal() * 0.3 }
         }
         for block in model.blocks { block.xattn?.gate.pointer[0] = 0.5 + gen.nextUniform() }
         return model
+    }
+
+    /// The full forward's logits (V) at the last position of prompt + continuation.
+    static func lastLogits(_ model: LanguageModel, _ prompt: GenerationPrompt, _ continuation: [Int32]) -> [Float] {
+        let tokens = prompt.tokens + continuation, v = model.config.vocabSize
+        let all = Autograd.noGrad {
+            model(tokens: tokens, batch: 1, prefix: prompt.prefix, prefixLengths: prompt.prefixLength.map { [$0] },
+                  user: prompt.user, userLengths: prompt.userLength.map { [$0] })
+        }
+        return Array(all.scalars[((tokens.count - 1) * v)..<(tokens.count * v)])
+    }
+
+    /// Heap allocations of `plan`'s decoding steps after a fresh start and prefill of `prompt`.
+    static func stepAllocations(_ decoder: IncrementalDecoder, _ prompt: GenerationPrompt,
+                                _ plan: [(sources: [Int], tokens: [Int32])], capacity: Int) -> Int {
+        decoder.start(capacity: capacity, user: prompt.user, userLength: prompt.userLength)
+        decoder.reserve(rows: plan.map(\.sources.count).max() ?? 1)
+        _ = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+        return AllocationCounter.counting {
+            for (sources, tokens) in plan {
+                decoder.reorder(sources)
+                _ = decoder.step(tokens)
+            }
+        }!
     }
 
     static func tensor(_ shape: [Int], seed: UInt64) -> Tensor {

@@ -13,12 +13,7 @@ final class LiveRowsTests: XCTestCase {
     }
 
     private func fullLogits(_ model: LanguageModel, _ prompt: GenerationPrompt, _ continuation: [Int32]) -> [Float] {
-        let tokens = prompt.tokens + continuation, v = model.config.vocabSize
-        let all = Autograd.noGrad {
-            model(tokens: tokens, batch: 1, prefix: prompt.prefix, prefixLengths: prompt.prefixLength.map { [$0] },
-                  user: prompt.user, userLengths: prompt.userLength.map { [$0] })
-        }
-        return Array(all.scalars[((tokens.count - 1) * v)..<(tokens.count * v)])
+        InferenceFixtures.lastLogits(model, prompt, continuation)
     }
 
     /// Rows shrink (beams finish), grow back (a finished beam displaced) and branch from
@@ -201,19 +196,9 @@ final class LiveRowsTests: XCTestCase {
             ([0, 0, 0, 0], [3, 4, 9, 1]), ([3, 1, 0], [2, 6, 1]), ([1, 2], [8, 4]), ([0, 0, 1, 1], [5, 11, 12, 3]),
             ([2, 0], [7, 7]), ([1], [9]), ([0], [10]), ([0], [11]),
         ]
-        func run() -> Int {
-            decoder.start(capacity: 24, user: prompt.user, userLength: prompt.userLength)
-            decoder.reserve(rows: 4)
-            _ = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
-            return AllocationCounter.counting {
-                for (sources, tokens) in plan {
-                    decoder.reorder(sources)
-                    _ = decoder.step(tokens)
-                }
-            }!
-        }
-        _ = run()
-        XCTAssertEqual(run(), 0, "heap allocations over \(plan.count) decoding steps")
+        _ = InferenceFixtures.stepAllocations(decoder, prompt, plan, capacity: 24)
+        XCTAssertEqual(InferenceFixtures.stepAllocations(decoder, prompt, plan, capacity: 24), 0,
+                       "heap allocations over \(plan.count) decoding steps")
         // The counter works: the prefill allocates (its ops return fresh tensors).
         decoder.start(capacity: 24, user: prompt.user, userLength: prompt.userLength)
         XCTAssertGreaterThan(AllocationCounter.counting {

@@ -59,4 +59,24 @@ void ck_team_run(long count, long grain, void *context, ck_range_work work);
 /// nested in team work runs serially (a nested `ck_team_run` would replace the task).
 int ck_team_inside(void);
 
+/// 1 when the CPU has AMX tiles with bf16 products and AVX-512 BF16, and Linux granted
+/// this process the tile state (asked for once, here); 0 otherwise.
+int ck_amx_available(void);
+
+/// W (n, k) row-major f32 packed into AMX tiles (AMXGemm.c): the bf16 rounding of each
+/// value, and with terms == 3 also the bf16 rounding of the remainder — n·k·(terms == 3 ?
+/// 2 : 1) values in `packed`. Packs W's groups of four 16-row blocks [g0, g1), so callers
+/// can split the work. n % 16 == 0, k % 32 == 0.
+void ck_amx_pack(const float *w, int n, int k, int terms, int g0, int g1, unsigned short *packed);
+
+/// count activations into bf16 heads (and tails when terms == 3). Needs ck_amx_available().
+void ck_amx_split(const float *x, long count, int terms, unsigned short *head, unsigned short *tail);
+
+/// y (m, n) = x · Wᵀ (or y += … with accumulate) for W's groups of four 16-row blocks
+/// [g0, g1): x (m, k) as split heads and tails (row-major, k apart), W as ck_amx_pack left
+/// it. terms 3 sums xh·wh + xh·wl + xl·wh (f32 to ~1e-5 relative), 1 only xh·wh. Needs
+/// ck_amx_available().
+void ck_amx_gemm_nt(int terms, int m, int n, int g0, int g1, int k, const unsigned short *xh, const unsigned short *xl,
+                    const unsigned short *w, float *y, long ldy, int accumulate);
+
 #endif

@@ -9,6 +9,8 @@ public final class Embedding: Module {
     public private(set) var weight: Tensor
     /// The table as quantised blocks (`keepQuantized`): frozen, never copied to f32.
     public private(set) var quantizedWeight: QuantizedMatrix?
+    /// The table packed for tile products as a tied output head (`packForInference`).
+    public private(set) var packedWeight: TileMatrix?
 
     public init(_ count: Int, _ dim: Int, std: Float = 0.02, generator: inout SeededGenerator) {
         self.count = count
@@ -28,6 +30,22 @@ public final class Embedding: Module {
                      "quantised (\(blocks.rows), \(blocks.columns)) for an embedding of (\(count), \(dim))")
         quantizedWeight = blocks
         weight = Tensor.empty([0, dim])
+    }
+
+    /// Packs the table as it is now for the tied head's tile products (see
+    /// `Linear.packForInference`); nil unpacks. False when nothing was packed.
+    @discardableResult
+    public func packForInference(_ precision: TileMatrix.Precision?) -> Bool {
+        packedWeight = nil
+        guard let precision, TileMatrix.available, TileMatrix.fits(rows: count, columns: dim) else { return false }
+        if let q = quantizedWeight {
+            let w = Tensor.empty([count, dim])
+            q.dequantize(rows: 0..<count, into: w.pointer)
+            packedWeight = TileMatrix(w.pointer, rows: count, columns: dim, precision: precision)
+        } else {
+            packedWeight = TileMatrix(weight.pointer, rows: count, columns: dim, precision: precision)
+        }
+        return true
     }
 
     public func parameters() -> [(String, Tensor)] { quantizedWeight == nil ? [("weight", weight)] : [] }

@@ -15,6 +15,9 @@ public class Linear: Layer {
     public let bias: Tensor?
     /// The weight as quantised blocks (`keepQuantized`): frozen, never copied to f32.
     public private(set) var quantizedWeight: QuantizedMatrix?
+    /// The weight packed for tile products (`packForInference`), used when no gradient is
+    /// recorded.
+    public private(set) var packedWeight: TileMatrix?
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, std: Float = 0.02,
                 generator: inout SeededGenerator) {
@@ -48,7 +51,12 @@ public class Linear: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inFeatures, "Linear(\(inFeatures) → \(outFeatures)) got input \(x.shape)")
         // (..., in) × (out, in)ᵀ: the leading axes fold into one sgemm.
-        let y = quantizedWeight.map { Tensor.matmul(x, quantized: $0) } ?? Tensor.matmul(x, weight, transposeB: true)
+        let y: Tensor
+        if let packed = packedWeight, !Autograd.isEnabled {
+            y = Tensor.matmul(x, packed: packed)
+        } else {
+            y = quantizedWeight.map { Tensor.matmul(x, quantized: $0) } ?? Tensor.matmul(x, weight, transposeB: true)
+        }
         return bias.map { y + $0 } ?? y
     }
 
@@ -60,6 +68,19 @@ public class Linear: Layer {
                      "quantised (\(blocks.rows), \(blocks.columns)) for Linear(\(inFeatures) → \(outFeatures))")
         quantizedWeight = blocks
         weight = Tensor.empty([0, inFeatures])
+    }
+
+    /// Packs the weight as it is now for tile products (`TileMatrix`), which forward passes
+    /// without a gradient then use; nil unpacks. For a model that only answers from now on:
+    /// training moves `weight`, never the packed copy. False (nothing packed) when the CPU has
+    /// no tile unit or the shape does not fit the kernel.
+    @discardableResult
+    public func packForInference(_ precision: TileMatrix.Precision?) -> Bool {
+        packedWeight = nil
+        guard let precision, TileMatrix.available, TileMatrix.fits(rows: outFeatures, columns: inFeatures) else { return false }
+        let w = denseWeight()
+        packedWeight = TileMatrix(w.pointer, rows: outFeatures, columns: inFeatures, precision: precision)
+        return true
     }
 
     /// The weight in f32: itself, or a fresh dequantisation of the blocks.

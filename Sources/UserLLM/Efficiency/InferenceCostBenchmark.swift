@@ -23,6 +23,8 @@ public final class InferenceCostBenchmark {
         public var beams: Int = 10
         /// Measure peak memory (a separate pass after the timings).
         public var memory: Bool = true
+        /// Arithmetic to answer in, a row each; any but f32 is also compared with f32's answers.
+        public var precisions: [InferencePrecision] = [.standard]
 
         public init() {}
     }
@@ -42,27 +44,40 @@ public final class InferenceCostBenchmark {
         let longest = options.lengths.max() ?? 0
         let users = try workbench.longUsers(events: longest, count: options.users)
         let perCell = users.count * options.repeats + 1 + (options.memory ? 1 : 0)
-        let total = options.lengths.count * variants.count * perCell
+        let total = options.lengths.count * variants.count * options.precisions.count * perCell
         var done = 0
         var rows: [InferenceCostRow] = []
         for length in options.lengths {
             for choice in variants {
+              let trained = try workbench.trainedModel(choice, length: length)
+              let predictOptions = PredictionOptions(beams: options.beams)
+              var f32Answers: [[String]]?
+              for precision in options.precisions {
                 let name = CostVariants.name(choice)
-                let label = "\(name) at \(length) events"
+                let label = "\(name) at \(length) events" + (options.precisions.count > 1 ? ", \(precision.rawValue)" : "")
                 onProgress?(done, total, label)
-                let trained = try workbench.trainedModel(choice, length: length)
+                if precision.effective != .f32 && f32Answers == nil {
+                    // The reference answers, untimed: the f32 kernels on the same weights.
+                    trained.answer(in: .f32)
+                    let reference = Predictor(trained: trained)
+                    f32Answers = try users.map { user in
+                        reference.predict(try reference.example(user: user, task: .nextItem), options: predictOptions).answers.map(\.text)
+                    }
+                }
+                trained.answer(in: precision)
                 let predictor = Predictor(trained: trained)
                 let examples = try users.map { try predictor.example(user: $0, task: .nextItem) }
-                let predictOptions = PredictionOptions(beams: options.beams)
                 _ = predictor.predict(examples[0], options: predictOptions)  // warm-up: caches, pages
                 done += 1
                 var medians: [Timed] = []
                 var extremes = (min: Double.infinity, max: 0.0)
-                for example in examples {
+                var same = 0
+                for (u, example) in examples.enumerated() {
                     var runs: [Timed] = []
-                    for _ in 0..<options.repeats {
+                    for r in 0..<options.repeats {
                         let clock = WallClock()
                         let p = predictor.predict(example, options: predictOptions)
+                        if r == 0, let f32Answers, p.answers.map(\.text) == f32Answers[u] { same += 1 }
                         runs.append(Timed(seconds: clock.elapsed(), cpuSeconds: clock.cpuElapsed(), stats: p.stats))
                         done += 1
                         onProgress?(done, total, label)
@@ -80,7 +95,11 @@ public final class InferenceCostBenchmark {
                     peak = PeakMemory.measure { fresh.predict(examples[0], options: predictOptions) }.bytes
                     done += 1
                 }
-                rows.append(row(name, length: length, trained: trained, medians: medians, extremes: extremes, peak: peak))
+                var measured = row(name, length: length, trained: trained, medians: medians, extremes: extremes, peak: peak)
+                measured.precision = trained.precision.rawValue
+                measured.sameAnswersAsF32 = trained.precision == .f32 ? nil : same
+                rows.append(measured)
+              }
             }
         }
         onProgress?(total, total, "done")
@@ -125,7 +144,7 @@ public final class InferenceCostBenchmark {
     public static func withRatios(_ rows: [InferenceCostRow]) -> [InferenceCostRow] {
         rows.map { r in
             var r = r
-            if let tp = rows.first(where: { $0.variant == "tp" && $0.historyEvents == r.historyEvents }) {
+            if let tp = rows.first(where: { $0.variant == "tp" && $0.historyEvents == r.historyEvents && $0.precision == r.precision }) {
                 r.speedup = tp.seconds / r.seconds
                 r.cpuSpeedup = tp.cpuSeconds / r.cpuSeconds
                 r.flopsRatio = tp.flops / r.flops

@@ -44,6 +44,11 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
     public var decodePasses: Double = 0
     /// Beam positions decoded (mean): live beams only, so at most beams × steps.
     public var decodeRows: Double = 0
+    /// The arithmetic the LLM answered in (`InferencePrecision`).
+    public var precision: String = InferencePrecision.f32.rawValue
+    /// Users whose ranked top-k (titles, in order) equals the f32 kernels' answer — nil for
+    /// f32 itself: what the faster arithmetic changes in the answers.
+    public var sameAnswersAsF32: Int?
     /// Resident memory the first prediction on a fresh predictor added at its peak (caches,
     /// activations, encoder; not the weights), the largest over the measured users; nil
     /// where the kernel's high-water mark cannot be reset.

@@ -20,9 +20,9 @@ extension DecodeStep {
                  _ a: (DecodeWeight, Int, UnsafeMutablePointer<Float>), _ b: (DecodeWeight, Int, UnsafeMutablePointer<Float>),
                  _ c: (DecodeWeight, Int, UnsafeMutablePointer<Float>)? = nil) {
         guard n <= SmallRowsGemm.maxRows, a.0.dense != nil, b.0.dense != nil, c == nil || c!.0.dense != nil else {
-            a.0.multiply(input, rows: n, in: k, out: a.1, into: a.2)
-            b.0.multiply(input, rows: n, in: k, out: b.1, into: b.2)
-            if let c { c.0.multiply(input, rows: n, in: k, out: c.1, into: c.2) }
+            a.0.multiply(input, rows: n, in: k, out: a.1, into: a.2, tileScratch: tileScratch)
+            b.0.multiply(input, rows: n, in: k, out: b.1, into: b.2, tileScratch: tileScratch)
+            if let c { c.0.multiply(input, rows: n, in: k, out: c.1, into: c.2, tileScratch: tileScratch) }
             return
         }
         func product(_ p: (DecodeWeight, Int, UnsafeMutablePointer<Float>)) -> SmallRowsGemm.Product {

@@ -33,7 +33,8 @@ final class DecodeStep {
     struct Block {
         var attnNorm, mlpNorm: Tensor
         var wq, wk, wv, wo, w1, w2, w3: DecodeWeight
-        var crossNorm, crossQ, crossO: Tensor?
+        var crossNorm: Tensor?
+        var crossQ, crossO: DecodeWeight?
         var gate: Float
     }
 
@@ -45,6 +46,8 @@ final class DecodeStep {
     private var finalNorm: Tensor
     /// The token table, which is also the tied head's weight: f32, or quantised blocks when frozen.
     private var embedding: DecodeWeight
+    /// The tied head's weight: the table, or its copy packed for tile products.
+    private var head: DecodeWeight
     private let inverseFrequencies: [Float]
 
     /// Rows of the next pass (live beams).
@@ -77,6 +80,8 @@ final class DecodeStep {
     /// (positionCapacity, generatedCapacity): each position's slots, its own last; and their counts.
     var positionPaths = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     var positionLengths = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    /// A packed product's bf16 copy of its input: 2 · positionCapacity · max(d, hidden).
+    var tileScratch = UnsafeMutablePointer<UInt16>.allocate(capacity: 1)
     /// The attention call in flight (see `AttentionCall`).
     var call = AttentionCall()
 
@@ -91,6 +96,7 @@ final class DecodeStep {
         inverseFrequencies = (0..<half).map { i in 1 / Foundation.pow(base, Float(2 * i) / width) }
         finalNorm = model.norm.weight
         embedding = DecodeWeight(model.tokenEmbedding)
+        head = DecodeWeight(head: model.tokenEmbedding)
         bind(model)
     }
 
@@ -99,6 +105,7 @@ final class DecodeStep {
         nextPaths.deallocate()
         positionPaths.deallocate()
         positionLengths.deallocate()
+        tileScratch.deallocate()
     }
 
     /// Reads the model's weights as they are now (training may have moved them since).
@@ -112,6 +119,7 @@ final class DecodeStep {
         }
         finalNorm = model.norm.weight
         embedding = DecodeWeight(model.tokenEmbedding)
+        head = DecodeWeight(head: model.tokenEmbedding)
         blocks = model.blocks.enumerated().map { i, b in
             guard let attnNorm = b.attnNorm as? RMSNorm, let mlpNorm = b.mlpNorm as? RMSNorm, let mlp = b.mlp as? SwiGLUMLP else {
                 preconditionFailure("the decoding step runs Llama-style blocks (RMSNorm, SwiGLU)")
@@ -119,7 +127,7 @@ final class DecodeStep {
             return Block(attnNorm: attnNorm.weight, mlpNorm: mlpNorm.weight,
                          wq: weight(b.attn.wq), wk: weight(b.attn.wk), wv: weight(b.attn.wv), wo: weight(b.attn.wo),
                          w1: weight(mlp.w1), w2: weight(mlp.w2), w3: weight(mlp.w3), crossNorm: b.xattn?.norm.weight,
-                         crossQ: b.xattn.map { weight($0.attn.wq).dense! }, crossO: b.xattn.map { weight($0.attn.wo).dense! },
+                         crossQ: b.xattn.map { weight($0.attn.wq) }, crossO: b.xattn.map { weight($0.attn.wo) },
                          gate: b.xattn.map { Foundation.tanh($0.gate.pointer[0]) } ?? 0)
         }
     }
@@ -174,6 +182,8 @@ final class DecodeStep {
             positionLengths.deallocate()
             positionPaths = .allocate(capacity: p * g)
             positionLengths = .allocate(capacity: p)
+            tileScratch.deallocate()
+            tileScratch = .allocate(capacity: 2 * p * max(d, hidden))
         }
         if keys > keyCapacity || scores.count < heads * p * keys {
             keyCapacity = keys
@@ -247,23 +257,24 @@ final class DecodeStep {
             rotate(newKeys, rows: n, heads: kvHeads)
             selfAttention(layer: l, positions: n, cache: prompt[l], promptLength: promptLength, masked: masked)
             // queries is free once attended: the scratch of a quantised accumulation.
-            block.wo.multiply(attended.pointer, rows: n, in: d, out: d, into: x.pointer, accumulate: true, scratch: queries.pointer)
+            block.wo.multiply(attended.pointer, rows: n, in: d, out: d, into: x.pointer, accumulate: true, scratch: queries.pointer,
+                             tileScratch: tileScratch)
             if let crossNorm = block.crossNorm, let crossQ = block.crossQ, let crossO = block.crossO, let context = contexts?[l] ?? nil {
                 rmsNorm(x.pointer, crossNorm.pointer, rows: n)
-                BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, a: normed.pointer, b: crossQ.pointer,
-                          c: queries.pointer)
+                crossQ.multiply(normed.pointer, rows: n, in: d, out: d, into: queries.pointer, tileScratch: tileScratch)
                 crossAttention(context, positions: n, userLength: userLength)
-                BLAS.gemm(transA: false, transB: true, m: n, n: d, k: d, alpha: block.gate, a: attended.pointer,
-                          b: crossO.pointer, beta: 1, c: x.pointer)
+                // queries is free once attended: the scratch of the gated accumulation.
+                crossO.multiply(attended.pointer, rows: n, in: d, out: d, into: x.pointer, accumulate: true, alpha: block.gate,
+                                scratch: queries.pointer, tileScratch: tileScratch)
             }
             rmsNorm(x.pointer, block.mlpNorm.pointer, rows: n)
             project(rows: n, in: d, normed.pointer, (block.w1, hidden, gateHidden.pointer), (block.w3, hidden, upHidden.pointer))
             swiGLU(rows: n)
             block.w2.multiply(gateHidden.pointer, rows: n, in: hidden, out: d, into: x.pointer, accumulate: true,
-                              scratch: normed.pointer)
+                              scratch: normed.pointer, tileScratch: tileScratch)
         }
         rmsNorm(x.pointer, finalNorm.pointer, rows: n)
-        embedding.multiply(normed.pointer, rows: n, in: d, out: vocab, into: logits)
+        head.multiply(normed.pointer, rows: n, in: d, out: vocab, into: logits, tileScratch: tileScratch)
         // Each row's path is now its last position's.
         position = 0
         for (r, count) in counts.enumerated() {

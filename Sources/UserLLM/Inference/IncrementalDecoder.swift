@@ -124,7 +124,7 @@ public final class IncrementalDecoder {
             let last = x.shape[1] == 1 ? x : x.sliced(axis: 1, range: (x.shape[1] - 1)..<x.shape[1])  // (1, 1, d)
             let h = model.norm(last)
             // (1, d) · (V, d)ᵀ straight into the reused buffer.
-            DecodeWeight(model.tokenEmbedding).multiply(h.pointer, rows: 1, in: config.dModel, out: config.vocabSize,
+            DecodeWeight(head: model.tokenEmbedding).multiply(h.pointer, rows: 1, in: config.dModel, out: config.vocabSize,
                                                         into: logits.pointer)
             flops += FLOPs.languageModel(config, batch: 1, newTokens: p + tokens.count, userRows: visibleUserRows, logitsRows: 1)
         }

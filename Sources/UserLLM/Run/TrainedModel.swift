@@ -13,12 +13,23 @@ public final class TrainedModel {
     public let model: UserLLMModel
     public let prompts: PromptBuilder
     public let context: RunContext
+    /// The arithmetic its answers run in (`InferencePrecision.standard` unless set).
+    public private(set) var precision = InferencePrecision.f32
 
-    init(choice: ModelChoice, model: UserLLMModel, prompts: PromptBuilder, context: RunContext) {
+    init(choice: ModelChoice, model: UserLLMModel, prompts: PromptBuilder, context: RunContext,
+         precision: InferencePrecision = .standard) {
         self.choice = choice
         self.model = model
         self.prompts = prompts
         self.context = context
+        answer(in: precision)
+    }
+
+    /// From now on the LLM answers in `precision` (tile precisions pack its weights once;
+    /// f32 drops the packed copies). A TrainedModel only answers, so its weights stay put.
+    public func answer(in precision: InferencePrecision) {
+        self.precision = precision.effective
+        model.languageModel.packForInference(self.precision.tile)
     }
 
     public var languageModel: LanguageModel { model.languageModel }
