@@ -1,4 +1,5 @@
-// exp-based row kernels: softmax rows, exp(x − shift) with its sum, GELU and its gradient.
+// exp-based row kernels: softmax rows, exp(x − shift) with its sum, SwiGLU's gate, GELU and
+// its gradient.
 //
 // The Swift package builds for the x86-64 baseline (SSE2), where its SIMD8 exp splits into
 // two 4-lane halves and scalarises its masks (pinsrw/movq in the profile): a 500-event
@@ -143,6 +144,37 @@ float ck_exp_shifted(int level, const float *src, float *dst, long n, float shif
     if (level >= 2) return exp_shifted_avx512(src, dst, n, shift);
     if (level == 1) return exp_shifted_avx2(src, dst, n, shift);
     return exp_shifted_portable(src, dst, n, shift);
+}
+
+// ---- SwiGLU's gate ---------------------------------------------------------------------
+
+__attribute__((target("avx512f")))
+static void swiglu_avx512(float *gate, const float *up, long n) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? 0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512 g = _mm512_maskz_loadu_ps(m, gate + i);
+        __m512 silu = _mm512_div_ps(g, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), g))));
+        _mm512_mask_storeu_ps(gate + i, m, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(m, up + i)));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void swiglu_avx2(float *gate, const float *up, long n) {
+    __m256 one = _mm256_set1_ps(1.0f);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        __m256 silu = _mm256_div_ps(g, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), g))));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+    }
+    for (; i < n; i++) gate[i] = gate[i] / (1.0f + exp1(-gate[i])) * up[i];
+}
+
+void ck_swiglu(int level, float *gate, const float *up, long n) {
+    if (level >= 2) swiglu_avx512(gate, up, n);
+    else if (level == 1) swiglu_avx2(gate, up, n);
+    else for (long i = 0; i < n; i++) gate[i] = gate[i] / (1.0f + exp1(-gate[i])) * up[i];
 }
 
 // ---- softmax rows ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Tensor
+import CKernels
 
 /// The C row kernels behind softmax, attention, log-sum-exp and GELU (CKernels/RowMath.c),
 /// at every kernel level this CPU runs, against double-precision references; lengths cover
@@ -32,6 +33,22 @@ final class RowMathTests: XCTestCase {
                 XCTAssertEqual(Double(sum), refSum, accuracy: 1e-6 * max(refSum, 1), "sum, level \(level) n \(n)")
                 let sumOnly = VectorMath.sumExpShifted(src, n, shift: shift, level: level)
                 XCTAssertEqual(sumOnly, sum, "level \(level) n \(n)")
+            }
+        }
+    }
+
+    /// The decoding pass's SwiGLU gate, silu(g)·u, in place, every tail.
+    func testSwiGLUMatchesDoubleAtEveryLevelAndTail() {
+        for level in levels {
+            for n in lengths {
+                let up = values(n, seed: UInt64(n) + 7), gate = values(n, seed: UInt64(n) + 8, scale: 6)
+                var out = gate + [-1]  // one guard element past the row
+                out.withUnsafeMutableBufferPointer { ck_swiglu(level, $0.baseAddress!, up, n) }
+                for i in 0..<n {
+                    let g = Double(gate[i]), ref = g / (1 + Foundation.exp(-g)) * Double(up[i])
+                    XCTAssertEqual(Double(out[i]), ref, accuracy: 1e-6 * max(1, abs(ref)), "level \(level) n \(n) i \(i)")
+                }
+                XCTAssertEqual(out[n], -1, "level \(level) wrote past \(n)")
             }
         }
     }

@@ -15,6 +15,10 @@ void ck_gemm_small_rows_nt(int level, int m, int n0, int n1, int k, float alpha,
 /// that 0, NaN stays NaN. `level` as for ck_gemm_small_rows_nt.
 float ck_exp_shifted(int level, const float *src, float *dst, long n, float shift);
 
+/// SwiGLU's gate in place: gate[i] = silu(gate[i]) · up[i], silu(x) = x / (1 + exp(−x))
+/// with the same exp as ck_exp_shifted. `level` as for ck_gemm_small_rows_nt.
+void ck_swiglu(int level, float *gate, const float *up, long n);
+
 /// One attention row in place: row[0..<visible) becomes its softmax, row[visible..<total)
 /// zero. A row whose visible scores are all −∞ (or visible == 0) becomes all zero.
 void ck_softmax_row(int level, float *row, long visible, long total);

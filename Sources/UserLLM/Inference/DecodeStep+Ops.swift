@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import NN
 import Tensor
@@ -54,20 +55,7 @@ extension DecodeStep {
 
     /// gateHidden = silu(gateHidden) ⊙ upHidden over n rows, the training path's exp.
     func swiGLU(rows n: Int) {
-        let g = gateHidden.pointer, u = upHidden.pointer, count = n * hidden
-        var i = 0
-        while i + 8 <= count {
-            let v = UnsafeRawPointer(g + i).loadUnaligned(as: VectorMath.Vec.self)
-            let up = UnsafeRawPointer(u + i).loadUnaligned(as: VectorMath.Vec.self)
-            let silu = v / (1 + VectorMath.exp(-v))
-            UnsafeMutableRawPointer(g + i).storeBytes(of: silu * up, as: VectorMath.Vec.self)
-            i += 8
-        }
-        while i < count {
-            let silu = g[i] / (1 + VectorMath.exp(-g[i]))
-            g[i] = silu * u[i]
-            i += 1
-        }
+        ck_swiglu(SmallRowsGemm.level, gateHidden.pointer, upHidden.pointer, n * hidden)
     }
 
     /// Below this many flops the heads' attention (a short prompt, 32 user rows) takes less
