@@ -115,7 +115,10 @@ public enum Parallel {
     /// short loops, such as one decoding step's ~200 small products. The workers busy-wait
     /// until `body` returns, so keep it to such stretches (not a prefill, whose sgemm has
     /// OpenBLAS's own threads). Nested, inside a parallel loop, or while another thread holds
-    /// the team, `body` runs with the usual loops.
+    /// the team, `body` runs with the usual loops. OpenBLAS runs single-threaded meanwhile, as
+    /// inside the pool's loops: its threads would fight the spinning workers, and a product
+    /// split by OpenBLAS rounds differently from the pool's (a decoding step on the team
+    /// gave other logits than the same step on the pool, by 3e-5 at a 1,845-token prompt).
     public static func withSpinningWorkers<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
         let threads = min(threads, cores, threadCoreLimit)
         guard spinningTeamEnabled, threads > 1, spinningWorkers == nil, !isInsideParallel else { return try body() }
@@ -126,7 +129,7 @@ public enum Parallel {
             pthread_setspecific(spinningKey, nil)
             ck_team_release()
         }
-        return try body()
+        return try withBLASThreads(1, body)
     }
 
     /// Off: `withSpinningWorkers` only runs its body, and every loop wakes the sleeping pool
