@@ -112,7 +112,10 @@ public final class IncrementalDecoder {
         precondition(p + tokens.count <= capacity, "decoder capacity \(capacity) exceeded at \(p + tokens.count)")
         let logits = prefillLogits ?? Tensor.empty([1, model.config.vocabSize])
         prefillLogits = logits
-        Autograd.noGrad {
+        // A short prompt is, like a beam pass, ~200 small products: the spinning team takes
+        // them (a long one keeps the pool and OpenBLAS's threads for its big products).
+        let threads = p + tokens.count < QuantizedMatrix.sgemmRows ? Parallel.cores : 1
+        Parallel.withSpinningWorkers(threads) { Autograd.noGrad {
             let config = model.config
             // Padded prefix rows are hidden from every query, as in LanguageModel.
             let keyMask = self.prefixLength.map { real in (0..<(p + tokens.count)).map { $0 < real || $0 >= prefixSize } }
@@ -127,7 +130,7 @@ public final class IncrementalDecoder {
             DecodeWeight(head: model.tokenEmbedding).multiply(h.pointer, rows: 1, in: config.dModel, out: config.vocabSize,
                                                         into: logits.pointer)
             flops += FLOPs.languageModel(config, batch: 1, newTokens: p + tokens.count, userRows: visibleUserRows, logitsRows: 1)
-        }
+        } }
         promptLength = p + tokens.count
         return logits
     }
