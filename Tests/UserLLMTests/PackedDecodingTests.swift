@@ -81,4 +81,26 @@ final class PackedDecodingTests: XCTestCase {
         XCTAssertEqual(InferenceFixtures.stepAllocations(decoder, prompt, plan, capacity: 24), 0,
                        "heap allocations over \(plan.count) packed decoding steps")
     }
+
+    /// Packed products count their multiply-adds like the f32 ones (FLOPCountingTests holds
+    /// the analytic figures to the f32 count): the same pass counts the same.
+    func testPackedProductsCountTheSameFLOPs() throws {
+        try XCTSkipUnless(TileMatrix.available, "this CPU has no AMX-BF16 tile unit")
+        let model = model(seed: 95)
+        let prompt = InferenceFixtures.prompt(model, tokens: [2, 6, 1], seed: 96)
+        func counted() -> FLOPCounter.Counts {
+            FLOPCounter.counting {
+                let decoder = IncrementalDecoder(model: model)
+                decoder.start(capacity: 12, user: prompt.user, userLength: prompt.userLength)
+                decoder.reserve(rows: 2)
+                _ = decoder.prefill(tokens: prompt.tokens, prefix: prompt.prefix, prefixLength: prompt.prefixLength)
+                decoder.expand(to: 2)
+                _ = decoder.step([3, 3, 5], counts: [2, 1])
+            }.counts
+        }
+        let dense = counted()
+        XCTAssertEqual(model.packForInference(.bf16x3), 23)
+        XCTAssertEqual(counted(), dense)
+        XCTAssertGreaterThan(dense.matmul, 0)
+    }
 }
