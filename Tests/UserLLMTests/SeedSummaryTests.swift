@@ -55,7 +55,26 @@ final class SeedSummaryTests: XCTestCase {
         XCTAssertThrowsError(try SeedSummary.summarise([report(run: "a", recall: 0.1), report(run: "b", recall: 0.1, dataset: "x")])) {
             XCTAssertTrue("\($0)".contains("dataset"), "\($0)")
         }
+        var fast = report(run: "b", recall: 0.1)
+        fast.precision = "bf16"
+        XCTAssertThrowsError(try SeedSummary.summarise([report(run: "a", recall: 0.1), fast])) {
+            XCTAssertTrue("\($0)".contains("arithmetic is bf16, but a has f32"), "\($0)")
+        }
         XCTAssertThrowsError(try SeedSummary.summarise([]))
+    }
+
+    /// The footnote names the LLM's arithmetic when it is not f32; a report written before the
+    /// field existed reads as f32.
+    func testArithmeticIsStatedAndOldReportsAreFloat() throws {
+        var r = report(run: "a", recall: 0.1)
+        XCTAssertFalse(r.footnote.contains("answered in"))
+        r.precision = "bf16x3"
+        XCTAssertTrue(r.footnote.hasSuffix("The LLM answered in bf16x3 (AMX tiles), not f32."), r.footnote)
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any])
+        XCTAssertEqual(json["precision"] as? String, "bf16x3")
+        json["precision"] = nil
+        let old = try JSONDecoder().decode(EvaluationReport.self, from: JSONSerialization.data(withJSONObject: json))
+        XCTAssertEqual(old.precision, "f32")
     }
 
     /// A report reads back from a run directory's eval.json; a file that is not one names itself.

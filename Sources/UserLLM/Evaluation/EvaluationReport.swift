@@ -23,10 +23,14 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var comparisons: [PairedComparison]
     /// Beam search against the exact ranking (`eval --exact-ranking N`), per model.
     public var exactRanking: [ExactRankingCheck]
+    /// The arithmetic the models answered in (`InferencePrecision`; f32 unless
+    /// USERLLM_PRECISION chose another).
+    public var precision: String
 
     public init(dataset: String, run: String, preset: String, part: String = "test", users: Int, rows: [EvaluationRow],
                 split: String = LeaveLastOutSplit.tieRule, bootstrap: Bootstrap = Bootstrap(),
-                comparisons: [PairedComparison] = [], exactRanking: [ExactRankingCheck] = []) {
+                comparisons: [PairedComparison] = [], exactRanking: [ExactRankingCheck] = [],
+                precision: String = InferencePrecision.f32.rawValue) {
         self.dataset = dataset
         self.run = run
         self.preset = preset
@@ -37,10 +41,11 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         self.bootstrap = bootstrap
         self.comparisons = comparisons
         self.exactRanking = exactRanking
+        self.precision = precision
     }
 
     private enum CodingKeys: String, CodingKey {
-        case dataset, run, preset, part, users, rows, split, bootstrap, comparisons, exactRanking
+        case dataset, run, preset, part, users, rows, split, bootstrap, comparisons, exactRanking, precision
     }
 
     /// Reports written before intervals existed still read (no split rule, no comparisons).
@@ -56,6 +61,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         bootstrap = try c.decodeIfPresent(Bootstrap.self, forKey: .bootstrap) ?? Bootstrap()
         comparisons = try c.decodeIfPresent([PairedComparison].self, forKey: .comparisons) ?? []
         exactRanking = try c.decodeIfPresent([ExactRankingCheck].self, forKey: .exactRanking) ?? []
+        precision = try c.decodeIfPresent(String.self, forKey: .precision) ?? InferencePrecision.f32.rawValue
     }
 
     /// The exact-ranking checks as a table.
@@ -83,10 +89,12 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         }
     }
 
-    /// One line under every table: the split's tie rule and the interval method.
+    /// One line under every table: the split's tie rule, the interval method, and the LLM's
+    /// arithmetic where it is not f32.
     public var footnote: String {
         "split: \(split). Intervals: \(Int(bootstrap.level * 100))% percentile bootstrap over users, "
             + "\(bootstrap.resamples) resamples, seed \(bootstrap.seed)."
+            + (precision == InferencePrecision.f32.rawValue ? "" : " The LLM answered in \(precision) (AMX tiles), not f32.")
     }
 
     /// The comparisons as a table: task, metric, A, B, A − B [interval], users.

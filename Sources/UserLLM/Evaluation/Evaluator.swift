@@ -77,7 +77,8 @@ public final class Evaluator {
         }
         let users = options.limit.map { min($0, builder.timelines.count) } ?? builder.timelines.count
         return EvaluationReport(dataset: context.config.dataset, run: context.run.url.path, preset: context.config.preset.name,
-                                users: users, rows: rows, bootstrap: options.bootstrap, exactRanking: checks)
+                                users: users, rows: rows, bootstrap: options.bootstrap, exactRanking: checks,
+                                precision: InferencePrecision.standard.rawValue)
     }
 
     private var total = 0

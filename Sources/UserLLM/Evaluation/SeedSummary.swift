@@ -45,13 +45,14 @@ public struct SeedSummary: Codable, Equatable, Sendable {
     public var rows: [Row]
 
     /// Rows present in every report; the reports must share dataset, part, users and split,
-    /// or the seeds' figures would not be of the same test set.
+    /// or the seeds' figures would not be of the same test set — and the LLM's arithmetic.
     public static func summarise(_ reports: [EvaluationReport]) throws -> SeedSummary {
         guard let first = reports.first else { throw SeedSummaryError("no reports to summarise") }
         for r in reports.dropFirst() {
             for (what, a, b) in [("dataset", first.dataset, r.dataset), ("part", first.part, r.part),
-                                 ("users", "\(first.users)", "\(r.users)"), ("split", first.split, r.split)] where a != b {
-                throw SeedSummaryError("\(r.run): \(what) is \(b), but \(first.run) has \(a); seeds must be evaluated on the same test set")
+                                 ("users", "\(first.users)", "\(r.users)"), ("split", first.split, r.split),
+                                 ("arithmetic", first.precision, r.precision)] where a != b {
+                throw SeedSummaryError("\(r.run): \(what) is \(b), but \(first.run) has \(a); seeds must be evaluated alike, on the same test set")
             }
         }
         var rows: [Row] = []
