@@ -32,7 +32,7 @@ struct BenchInferenceCommand: ParsableCommand {
     var users = 3
     @Option(parsing: .unconditional, help: "Beams (answers ranked), \(OptionBounds.text(OptionBounds.beams)).", transform: OptionBounds.int(OptionBounds.beams))
     var beams = 10
-    @Option(help: "Arithmetic the LLM answers in, comma-separated: f32, bf16x3 (AMX tiles, f32's answers to ~1e-5; the default with AMX), bf16 (AMX, fastest). Each but f32 is compared with f32's answers.",
+    @Option(help: "Arithmetic the LLM answers in, comma-separated: f32, bf16x3 (AMX tiles, f32's answers to ~1e-5; the default with AMX), bf16 (AMX, fastest). With f32 in the list, the others' ranked answers are compared with f32's.",
             transform: { raw in
                 try raw.split(separator: ",").map { name in
                     guard let p = InferencePrecision(rawValue: String(name)) else { throw ValidationError("unknown precision \(name): f32, bf16x3 or bf16") }
@@ -111,7 +111,7 @@ struct BenchInferenceCommand: ParsableCommand {
             "ctx FLOPs: encoder + Perceiver + projection + cross-attention K/V + prefill — putting the history into the "
                 + "LLM, what the paper's FLOPs ratios count; FLOPs: end to end, with the answer (live beams' positions only).",
             "arith: the arithmetic the LLM answered in (f32 kernels; bf16x3: AMX tiles, f32 to ~1e-5; bf16: AMX, bf16 products); "
-                + "= f32: users whose ranked top-\(o.beams) equals the f32 kernels' (titles, in order).",
+                + "= f32: users whose ranked top-\(o.beams) equals the f32 kernels' (titles, in order; when f32 was measured too).",
             "ms: wall time of the whole prediction (prompt, encoder, mask, prefill, beams); encode / prefill / answer: "
                 + "its parts; cpu ms: process CPU time (all threads); steps/passes: beam steps and the decoder passes they took "
                 + "(a pass feeds each live beam, a whole stretch where the catalogue leaves one way on). Ratios: tp ÷ mode at the "

@@ -44,7 +44,9 @@ final class EfficiencyTests: XCTestCase {
             let name = CostVariants.name(choice)
             let trained = try bench.trainedModel(choice, length: 30)
             randomize(trained.model, seed: 100 + UInt64(i))
-            trained.answer(in: trained.precision)  // packed copies (AMX) are of the weights as they were: pack again
+            // The f32 inference path against the training forward, to 1e-5 (bf16x3's own check:
+            // PackedDecodingTests); packed copies would also be of the weights before randomize.
+            trained.answer(in: .f32)
             let predictor = Predictor(trained: trained)
             let examples = try users.map { try predictor.example(user: $0, task: .nextItem) }
             let batch = trained.prompts.batch(examples)
@@ -124,6 +126,7 @@ final class EfficiencyTests: XCTestCase {
         let data = try JSONEncoder().encode(rows)
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertTrue(text.contains("\"contextExtended\":true") && text.contains("\"answerFLOPs\""))
+        XCTAssertTrue(text.contains("\"precision\":\"\(InferencePrecision.standard.rawValue)\""), "the arithmetic is in the JSON")
         XCTAssertEqual(try JSONDecoder().decode([InferenceCostRow].self, from: data), rows)
     }
 

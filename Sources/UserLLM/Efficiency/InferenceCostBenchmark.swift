@@ -23,7 +23,8 @@ public final class InferenceCostBenchmark {
         public var beams: Int = 10
         /// Measure peak memory (a separate pass after the timings).
         public var memory: Bool = true
-        /// Arithmetic to answer in, a row each; any but f32 is also compared with f32's answers.
+        /// Arithmetic to answer in, a row each; with f32 among them, the others' answers are
+        /// compared with f32's.
         public var precisions: [InferencePrecision] = [.standard]
 
         public init() {}
@@ -49,61 +50,64 @@ public final class InferenceCostBenchmark {
         var rows: [InferenceCostRow] = []
         for length in options.lengths {
             for choice in variants {
-              let trained = try workbench.trainedModel(choice, length: length)
-              let predictOptions = PredictionOptions(beams: options.beams)
-              var f32Answers: [[String]]?
-              for precision in options.precisions {
-                let name = CostVariants.name(choice)
-                let label = "\(name) at \(length) events" + (options.precisions.count > 1 ? ", \(precision.rawValue)" : "")
-                onProgress?(done, total, label)
-                if precision.effective != .f32 && f32Answers == nil {
-                    // The reference answers, untimed: the f32 kernels on the same weights.
-                    trained.answer(in: .f32)
-                    let reference = Predictor(trained: trained)
-                    f32Answers = try users.map { user in
-                        reference.predict(try reference.example(user: user, task: .nextItem), options: predictOptions).answers.map(\.text)
-                    }
-                }
-                trained.answer(in: precision)
-                let predictor = Predictor(trained: trained)
-                let examples = try users.map { try predictor.example(user: $0, task: .nextItem) }
-                _ = predictor.predict(examples[0], options: predictOptions)  // warm-up: caches, pages
-                done += 1
-                var medians: [Timed] = []
-                var extremes = (min: Double.infinity, max: 0.0)
-                var same = 0
-                for (u, example) in examples.enumerated() {
-                    var runs: [Timed] = []
-                    for r in 0..<options.repeats {
-                        let clock = WallClock()
-                        let p = predictor.predict(example, options: predictOptions)
-                        if r == 0, let f32Answers, p.answers.map(\.text) == f32Answers[u] { same += 1 }
-                        runs.append(Timed(seconds: clock.elapsed(), cpuSeconds: clock.cpuElapsed(), stats: p.stats))
-                        done += 1
-                        onProgress?(done, total, label)
-                    }
-                    runs.sort { $0.seconds < $1.seconds }
-                    extremes = (min(extremes.min, runs.first!.seconds), max(extremes.max, runs.last!.seconds))
-                    var median = runs[runs.count / 2]
-                    median.cpuSeconds = runs.map(\.cpuSeconds).sorted()[runs.count / 2]
-                    medians.append(median)
-                }
-                var peak: Int?
-                if options.memory {
-                    // A fresh predictor: its decoder allocates its caches inside the measurement.
-                    let fresh = Predictor(trained: trained)
-                    peak = PeakMemory.measure { fresh.predict(examples[0], options: predictOptions) }.bytes
+                let trained = try workbench.trainedModel(choice, length: length)
+                let predictOptions = PredictionOptions(beams: options.beams)
+                // f32 first: its first answer per user is what the other arithmetics are held to.
+                var f32Answers: [[String]]?, answers: [[String]] = []
+                for precision in Self.f32First(options.precisions) {
+                    let name = CostVariants.name(choice)
+                    let label = "\(name) at \(length) events" + (options.precisions.count > 1 ? ", \(precision.rawValue)" : "")
+                    onProgress?(done, total, label)
+                    trained.answer(in: precision)
+                    let predictor = Predictor(trained: trained)
+                    let examples = try users.map { try predictor.example(user: $0, task: .nextItem) }
+                    _ = predictor.predict(examples[0], options: predictOptions)  // warm-up: caches, pages
                     done += 1
+                    var medians: [Timed] = []
+                    var extremes = (min: Double.infinity, max: 0.0)
+                    var same = 0
+                    for (u, example) in examples.enumerated() {
+                        var runs: [Timed] = []
+                        for r in 0..<options.repeats {
+                            let clock = WallClock()
+                            let p = predictor.predict(example, options: predictOptions)
+                            if r == 0 {
+                                answers.append(p.answers.map(\.text))
+                                if let f32Answers, answers.last! == f32Answers[u] { same += 1 }
+                            }
+                            runs.append(Timed(seconds: clock.elapsed(), cpuSeconds: clock.cpuElapsed(), stats: p.stats))
+                            done += 1
+                            onProgress?(done, total, label)
+                        }
+                        runs.sort { $0.seconds < $1.seconds }
+                        extremes = (min(extremes.min, runs.first!.seconds), max(extremes.max, runs.last!.seconds))
+                        var median = runs[runs.count / 2]
+                        median.cpuSeconds = runs.map(\.cpuSeconds).sorted()[runs.count / 2]
+                        medians.append(median)
+                    }
+                    var peak: Int?
+                    if options.memory {
+                        // A fresh predictor: its decoder allocates its caches inside the measurement.
+                        let fresh = Predictor(trained: trained)
+                        peak = PeakMemory.measure { fresh.predict(examples[0], options: predictOptions) }.bytes
+                        done += 1
+                    }
+                    var measured = row(name, length: length, trained: trained, medians: medians, extremes: extremes, peak: peak)
+                    measured.precision = trained.precision.rawValue
+                    measured.sameAnswersAsF32 = trained.precision == .f32 || f32Answers == nil ? nil : same
+                    if trained.precision == .f32 { f32Answers = answers }
+                    answers = []
+                    rows.append(measured)
                 }
-                var measured = row(name, length: length, trained: trained, medians: medians, extremes: extremes, peak: peak)
-                measured.precision = trained.precision.rawValue
-                measured.sameAnswersAsF32 = trained.precision == .f32 ? nil : same
-                rows.append(measured)
-              }
             }
         }
         onProgress?(total, total, "done")
         return Self.withRatios(rows)
+    }
+
+    /// The arithmetics to measure, f32 (when asked for) first.
+    static func f32First(_ precisions: [InferencePrecision]) -> [InferencePrecision] {
+        precisions.filter { $0.effective == .f32 } + precisions.filter { $0.effective != .f32 }
     }
 
     struct Timed {

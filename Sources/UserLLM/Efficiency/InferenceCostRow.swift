@@ -91,7 +91,8 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case variant, historyEvents, users, promptTokens, prefixRows, userRows, longestPromptPositions, presetContext,
              contextExtended, flops, contextFLOPs, answerFLOPs, seconds, encodeSeconds, prefillSeconds, decodeSeconds,
-             minSeconds, maxSeconds, decodeSteps, decodePasses, decodeRows, peakMemoryBytes, weightBytes, speedup, cpuSeconds, cpuSpeedup, flopsRatio, contextFLOPsRatio
+             minSeconds, maxSeconds, decodeSteps, decodePasses, decodeRows, peakMemoryBytes, weightBytes, speedup, cpuSeconds, cpuSpeedup, flopsRatio, contextFLOPsRatio,
+             precision, sameAnswersAsF32
     }
 
     public init(from decoder: Decoder) throws {
@@ -122,6 +123,9 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         cpuSpeedup = try c.decodeIfPresent(Double.self, forKey: .cpuSpeedup)
         flopsRatio = try c.decodeIfPresent(Double.self, forKey: .flopsRatio)
         contextFLOPsRatio = try c.decodeIfPresent(Double.self, forKey: .contextFLOPsRatio)
+        // Rows written before the tile unit ran in f32.
+        precision = try c.decodeIfPresent(String.self, forKey: .precision) ?? InferencePrecision.f32.rawValue
+        sameAnswersAsF32 = try c.decodeIfPresent(Int.self, forKey: .sameAnswersAsF32)
     }
 
     /// The stored fields and, for readers of the JSON, the derived ones.
@@ -147,6 +151,8 @@ public struct InferenceCostRow: Codable, Equatable, Sendable {
         try c.encode(minSeconds, forKey: .minSeconds)
         try c.encode(maxSeconds, forKey: .maxSeconds)
         try c.encode(decodeSteps, forKey: .decodeSteps)
+        try c.encode(precision, forKey: .precision)
+        try c.encodeIfPresent(sameAnswersAsF32, forKey: .sameAnswersAsF32)
         try c.encode(decodePasses, forKey: .decodePasses)
         try c.encode(decodeRows, forKey: .decodeRows)
         try c.encodeIfPresent(peakMemoryBytes, forKey: .peakMemoryBytes)

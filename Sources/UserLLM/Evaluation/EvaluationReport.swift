@@ -23,8 +23,8 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var comparisons: [PairedComparison]
     /// Beam search against the exact ranking (`eval --exact-ranking N`), per model.
     public var exactRanking: [ExactRankingCheck]
-    /// The arithmetic the models answered in (`InferencePrecision`; f32 unless
-    /// USERLLM_PRECISION chose another).
+    /// The arithmetic the models answered in (`InferencePrecision.standard`: bf16x3 where
+    /// the CPU has AMX, else f32, unless USERLLM_PRECISION chose another).
     public var precision: String
 
     public init(dataset: String, run: String, preset: String, part: String = "test", users: Int, rows: [EvaluationRow],
