@@ -148,6 +148,10 @@ float ck_exp_shifted(int level, const float *src, float *dst, long n, float shif
 
 // ---- SwiGLU's gate ---------------------------------------------------------------------
 
+static void swiglu_portable(float *gate, const float *up, long n) {
+    for (long i = 0; i < n; i++) gate[i] = gate[i] / (1.0f + exp1(-gate[i])) * up[i];
+}
+
 __attribute__((target("avx512f")))
 static void swiglu_avx512(float *gate, const float *up, long n) {
     __m512 one = _mm512_set1_ps(1.0f);
@@ -168,13 +172,13 @@ static void swiglu_avx2(float *gate, const float *up, long n) {
         __m256 silu = _mm256_div_ps(g, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), g))));
         _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
     }
-    for (; i < n; i++) gate[i] = gate[i] / (1.0f + exp1(-gate[i])) * up[i];
+    swiglu_portable(gate + i, up + i, n - i);
 }
 
 void ck_swiglu(int level, float *gate, const float *up, long n) {
     if (level >= 2) swiglu_avx512(gate, up, n);
     else if (level == 1) swiglu_avx2(gate, up, n);
-    else for (long i = 0; i < n; i++) gate[i] = gate[i] / (1.0f + exp1(-gate[i])) * up[i];
+    else swiglu_portable(gate, up, n);
 }
 
 // ---- softmax rows ----------------------------------------------------------------------

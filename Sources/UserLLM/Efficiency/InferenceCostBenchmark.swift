@@ -51,11 +51,11 @@ public final class InferenceCostBenchmark {
         for length in options.lengths {
             for choice in variants {
                 let trained = try workbench.trainedModel(choice, length: length)
+                let name = CostVariants.name(choice)
                 let predictOptions = PredictionOptions(beams: options.beams)
                 // f32 first: its first answer per user is what the other arithmetics are held to.
                 var f32Answers: [[String]]?, answers: [[String]] = []
                 for precision in Self.f32First(options.precisions) {
-                    let name = CostVariants.name(choice)
                     let label = "\(name) at \(length) events" + (options.precisions.count > 1 ? ", \(precision.rawValue)" : "")
                     onProgress?(done, total, label)
                     trained.answer(in: precision)

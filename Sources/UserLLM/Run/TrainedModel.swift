@@ -26,10 +26,13 @@ public final class TrainedModel {
     }
 
     /// From now on the LLM answers in `precision` (tile precisions pack its weights once;
-    /// f32 drops the packed copies). A TrainedModel only answers, so its weights stay put.
+    /// f32 drops the packed copies). A TrainedModel only answers, so its weights stay put
+    /// and asking again for the arithmetic it has does nothing.
     public func answer(in precision: InferencePrecision) {
-        self.precision = precision.effective
-        model.languageModel.packForInference(self.precision.tile)
+        let wanted = precision.effective
+        guard wanted != self.precision else { return }  // f32, the starting state, has nothing packed
+        self.precision = wanted
+        model.languageModel.packForInference(wanted.tile)
     }
 
     public var languageModel: LanguageModel { model.languageModel }
